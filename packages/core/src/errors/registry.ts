@@ -1,3 +1,4 @@
+import { API_ERRORS } from './codes/api.js';
 import { CORE_ERRORS } from './codes/core.js';
 import { DEVICE_ERRORS } from './codes/device.js';
 import { DRIVER_ERRORS } from './codes/driver.js';
@@ -16,6 +17,7 @@ export const ERROR_CODES = Object.freeze({
   ...DRIVER_ERRORS,
   ...DEVICE_ERRORS,
   ...STREAM_ERRORS,
+  ...API_ERRORS,
 });
 
 /** Every stable error code. */

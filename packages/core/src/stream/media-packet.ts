@@ -52,3 +52,11 @@ export function packetByteLength(packet: MediaPacket): number {
   for (const unit of packet.units) total += unit.byteLength;
   return total;
 }
+
+/**
+ * True for a video random access point: the packets from which a decoder can start, and so where a viewer may
+ * join, a GOP cache starts and a skipping consumer resumes.
+ */
+export function isVideoKeyframe(packet: MediaPacket): boolean {
+  return packet.keyframe && packet.track.kind === 'video';
+}

@@ -12,11 +12,15 @@ export const DRIVER_ERRORS = defineErrors({
     transient: true,
   },
   ARGUS_ERR_DRIVER_TIMEOUT: {
-    message: 'The device at {endpoint} did not answer within {timeoutMs} ms',
+    message: 'The device at {endpoint} did not answer in time',
     status: 504,
     transient: true,
   },
   ARGUS_ERR_DRIVER_PROTOCOL: { message: 'The device at {endpoint} sent a malformed reply: {reason}', status: 502 },
+  ARGUS_ERR_DRIVER_CONFIG_INVALID: {
+    message: 'Invalid connection settings for driver "{driver}": {reason}',
+    status: 400,
+  },
   ARGUS_ERR_DRIVER_UNSUPPORTED: {
     message: 'The device does not support the "{capability}" capability',
     status: 501,

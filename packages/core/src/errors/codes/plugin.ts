@@ -23,4 +23,13 @@ export const PLUGIN_ERRORS = defineErrors({
     transient: true,
   },
   ARGUS_ERR_PLUGIN_STATE: { message: 'Cannot {action} while the plugin host is {state}', status: 409 },
+  ARGUS_ERR_PLUGIN_REGISTER_FAILED: { message: 'Plugin "{plugin}" failed to register: {reason}', status: 500 },
+  ARGUS_ERR_PLUGIN_DEPENDENCY_FAILED: {
+    message: 'Plugin "{plugin}" was not started because its dependency "{dependency}" failed',
+    status: 503,
+  },
+  ARGUS_ERR_PLUGIN_PROVIDE_CONFLICT: {
+    message: 'Plugin "{plugin}" cannot provide {token}: it is already registered by {owner}',
+    status: 500,
+  },
 });

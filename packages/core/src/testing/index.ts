@@ -1,0 +1,9 @@
+/**
+ * `@argus/core/testing`: synthetic cameras and helpers for testing and benchmarking Argus components.
+ *
+ * @packageDocumentation
+ */
+export { SyntheticDriver, syntheticDriver } from './synthetic-driver.js';
+export type { SyntheticDriverOptions, SyntheticDriverStats } from './synthetic-driver.js';
+export { syntheticFrameIndex, syntheticPacket, syntheticStream } from './synthetic-stream.js';
+export type { SyntheticStreamOptions } from './synthetic-stream.js';

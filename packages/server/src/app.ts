@@ -1,0 +1,88 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { ArgusError, CORE_VERSION, hasErrorCode, type Kernel } from '@argus/core';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+
+/** Options of {@link buildApp}. */
+export interface AppOptions {
+  /** The running core services. */
+  kernel: Kernel;
+  /**
+   * When set, `GET /metrics` requires `Authorization: Bearer <token>`. Leave unset only where the port is
+   * reachable by the monitoring network alone.
+   */
+  metricsToken?: string;
+}
+
+/** Body of `GET /healthz`. */
+export interface HealthzBody {
+  status: 'ok' | 'degraded';
+  version: string;
+  uptimeSeconds: number;
+  plugins: { total: number; running: number; failed: string[] };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Builds the Fastify application of the reference server on a started {@link Kernel}.
+ *
+ * Every error leaves as `{ code, message }` with the status from the error registry; unexpected errors are logged
+ * with a reference and answered `ARGUS_ERR_API_INTERNAL` without internals.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { kernel } = options;
+  const startedAt = kernel.clock.now();
+  const app = Fastify({ logger: false, disableRequestLogging: true, trustProxy: false });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasErrorCode(error)) {
+      const argus = error as unknown as ArgusError;
+      return reply.status(argus.status ?? 500).send({ code: argus.code, message: argus.message });
+    }
+    if (error.validation !== undefined || (error.statusCode !== undefined && error.statusCode < 500)) {
+      const status = error.statusCode ?? 400;
+      const code = status === 404 ? 'ARGUS_ERR_API_NOT_FOUND' : 'ARGUS_ERR_API_INVALID_REQUEST';
+      const err = new ArgusError(code, { reason: error.message, method: request.method, url: request.url });
+      return reply.status(status).send({ code: err.code, message: err.message });
+    }
+    const reference = randomUUID();
+    kernel.logger.error({ err: error, reference, method: request.method, url: request.routeOptions.url }, 'request failed');
+    const err = new ArgusError('ARGUS_ERR_API_INTERNAL', { reference });
+    return reply.status(500).send({ code: err.code, message: err.message });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = new ArgusError('ARGUS_ERR_API_NOT_FOUND', { method: request.method, url: request.url.split('?')[0] });
+    return reply.status(404).send({ code: err.code, message: err.message });
+  });
+
+  app.get('/healthz', async (): Promise<HealthzBody> => {
+    const states = kernel.plugins.states();
+    const failed = states.filter((s) => s.state === 'failed').map((s) => s.name);
+    return {
+      status: failed.length === 0 ? 'ok' : 'degraded',
+      version: CORE_VERSION,
+      uptimeSeconds: Math.round((kernel.clock.now() - startedAt) / 1000),
+      plugins: { total: states.length, running: states.filter((s) => s.state === 'running').length, failed },
+    };
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    if (options.metricsToken !== undefined) {
+      const header = request.headers.authorization ?? '';
+      const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+      if (!sameSecret(token, options.metricsToken)) {
+        const err = new ArgusError('ARGUS_ERR_API_UNAUTHORIZED');
+        return reply.status(401).header('www-authenticate', 'Bearer').send({ code: err.code, message: err.message });
+      }
+    }
+    const body = await kernel.metrics.render();
+    return reply.type(kernel.metrics.contentType).send(body);
+  });
+
+  return app;
+}
