@@ -162,7 +162,7 @@ export { StreamGraph } from './stream/stream-graph.js';
 export type { StreamGraphOptions, StreamHubDefaults } from './stream/stream-graph.js';
 
 // Config
-export { CameraSettingsOverrideSchema, CameraSettingsSchema } from './config/camera-settings-schema.js';
+export { CameraSettingsOverrideSchema, CameraSettingsSchema, ScheduleWindowSchema } from './config/camera-settings-schema.js';
 export type { CameraSettings, CameraSettingsOverride, RecordingMode, ScheduleWindow } from './config/camera-settings-schema.js';
 export { ArgusConfigSchema } from './config/argus-config-schema.js';
 export type { ArgusConfig, CameraConfig, CameraGroupConfig, ConfigLogLevel } from './config/argus-config-schema.js';

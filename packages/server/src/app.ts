@@ -36,7 +36,7 @@ function sameSecret(given: string, expected: string): boolean {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { kernel } = options;
   const startedAt = kernel.clock.now();
-  const app = Fastify({ logger: false, disableRequestLogging: true, trustProxy: false });
+  const app = Fastify({ logger: false, trustProxy: false });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasErrorCode(error)) {

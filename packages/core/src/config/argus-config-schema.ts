@@ -28,7 +28,8 @@ export const ArgusConfigSchema = Type.Object(
     server: Type.Object(
       {
         host: Type.String({ minLength: 1, default: '0.0.0.0' }),
-        port: Type.Integer({ minimum: 1, maximum: 65_535, default: 8080 }),
+        // 0 asks the system for a free port (tests, several instances on one host).
+        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080 }),
         dataDir: Type.String({ minLength: 1, default: './data' }),
       },
       { ...CLOSED, default: {} },

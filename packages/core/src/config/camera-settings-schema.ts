@@ -5,7 +5,8 @@ const CLOSED = { additionalProperties: false } as const;
 /** `HH:MM` on a 24-hour clock; `24:00` is allowed so a window can end at midnight. */
 const TIME_OF_DAY = '^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$';
 
-const ScheduleWindowSchema = Type.Object(
+/** A weekly recording window: on the given days, from `from` to `to` (local time). */
+export const ScheduleWindowSchema = Type.Object(
   {
     /** Days of the week, 0 = Sunday. */
     days: Type.Array(Type.Integer({ minimum: 0, maximum: 6 }), { minItems: 1, uniqueItems: true }),

@@ -45,7 +45,7 @@ describe('ConfigStore', () => {
     const before = store.current;
     let caught: unknown;
     try {
-      store.update({ server: { port: 0 }, log: { level: 'debug' } });
+      store.update({ server: { port: -1 }, log: { level: 'debug' } });
     } catch (err) {
       caught = err;
     }

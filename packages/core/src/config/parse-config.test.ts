@@ -99,7 +99,7 @@ describe('parseConfig', () => {
   });
 
   it('lists every failing value, the first one in details.path', () => {
-    const err = configError({ server: { port: 0, host: '' }, log: { level: 'loud' } });
+    const err = configError({ server: { port: -1, host: '' }, log: { level: 'loud' } });
     const issues = err.details['errors'] as ConfigIssue[];
     expect(issues.map((issue) => issue.path)).toEqual(
       expect.arrayContaining(['/server/port', '/server/host', '/log/level']),

@@ -58,7 +58,7 @@ const PLUGIN_STATES: readonly PluginState[] = ['registered', 'starting', 'retryi
  * @example
  * ```ts
  * const kernel = createKernel({ config: { server: { port: 8080 } }, logger });
- * kernel.plugins.register(myPlugin);               // a plugin that registers a driver, say
+ * await kernel.use(myPlugin);                     // a plugin that registers a driver, say
  * await kernel.start();
  * await kernel.devices.add(camera);
  * kernel.streams.hub(camera.id).live$().subscribe(render);
@@ -157,10 +157,12 @@ export class Kernel {
     this.#bindMetrics();
   }
 
-  /** Registers plugins (any order; dependencies are sorted). */
-  use(...plugins: ArgusPlugin[]): this {
-    this.plugins.registerAll(plugins);
-    return this;
+  /**
+   * Registers plugins (in any order: dependencies are sorted). Rejects with the plugin host's typed error
+   * (`ARGUS_ERR_PLUGIN_CORE_RANGE`, `ARGUS_ERR_PLUGIN_DEPENDENCY_MISSING`...) when one cannot be registered.
+   */
+  async use(...plugins: ArgusPlugin[]): Promise<void> {
+    await this.plugins.registerAll(plugins);
   }
 
   /** Loads the stored cameras, then starts the plugins in dependency order. A failing plugin does not throw. */
