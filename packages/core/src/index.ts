@@ -135,6 +135,8 @@ export type { DeviceSessionsOptions } from './devices/device-sessions.js';
 // Stream graph
 export { isVideoKeyframe, packetByteLength } from './stream/media-packet.js';
 export type { CodecName, MediaPacket, TrackInfo, TrackKind } from './stream/media-packet.js';
+export { processWith } from './stream/process-with.js';
+export type { StreamStage } from './stream/process-with.js';
 export { GopCache, gopCache } from './stream/gop-cache.js';
 export type { GopCacheOptions, GopCacheStats } from './stream/gop-cache.js';
 export { KeyframeGate, keyframeGate } from './stream/keyframe-gate.js';

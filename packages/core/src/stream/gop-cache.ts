@@ -1,4 +1,5 @@
-import { concatMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import { processWith } from './process-with.js';
 import { isVideoKeyframe, packetByteLength, type MediaPacket } from './media-packet.js';
 
 /** Bounds of a {@link GopCache}. */
@@ -101,7 +102,7 @@ export class GopCache {
 
 /** RxJS operator that records each packet in `cache` and passes it on. */
 export function gopCache(cache: GopCache): MonoTypeOperatorFunction<MediaPacket> {
-  return concatMap((packet) => cache.process(packet));
+  return processWith(cache);
 }
 
 /** Checks a bound given by a programmer. */

@@ -1,4 +1,5 @@
-import { concatMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import { processWith } from './process-with.js';
 import { isVideoKeyframe, type MediaPacket } from './media-packet.js';
 
 /** Counters of a {@link KeyframeGate}. */
@@ -49,5 +50,5 @@ export class KeyframeGate {
 
 /** RxJS operator that drops packets until the first video keyframe. */
 export function keyframeGate(gate: KeyframeGate = new KeyframeGate()): MonoTypeOperatorFunction<MediaPacket> {
-  return concatMap((packet) => gate.process(packet));
+  return processWith(gate);
 }

@@ -1,4 +1,5 @@
-import { concatMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import { processWith } from './process-with.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { positive } from './gop-cache.js';
 import { packetByteLength, type MediaPacket } from './media-packet.js';
@@ -104,5 +105,5 @@ export class StreamMeter {
 
 /** RxJS operator that counts each packet in `meter` and passes it on. */
 export function streamMeter(meter: StreamMeter): MonoTypeOperatorFunction<MediaPacket> {
-  return concatMap((packet) => meter.process(packet));
+  return processWith(meter);
 }
