@@ -1,34 +1,11 @@
+import { recordingLogger, type LogLine } from '../testing/recording-logger.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { hasErrorCode, ArgusError } from '../errors/argus-error.js';
-import type { Logger } from '../logging/logger.js';
 import { ManualClock, type Clock } from '../time/clock.js';
 import { ArgusContainer, inject, injectable } from './argus-container.js';
 import { createToken, describeToken } from './token.js';
 import { CLOCK, LOGGER } from './tokens.js';
 
-interface LogLine {
-  level: string;
-  obj: unknown;
-  msg: string | undefined;
-}
-
-function recordingLogger(lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const at =
-    (level: string) =>
-    (obj: object | string, msg?: string): void => {
-      lines.push({ level, obj, msg });
-    };
-  return {
-    lines,
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: () => recordingLogger(lines),
-  };
-}
 
 function catchError(fn: () => unknown): unknown {
   try {

@@ -2,6 +2,7 @@ import { API_ERRORS } from './codes/api.js';
 import { CORE_ERRORS } from './codes/core.js';
 import { DEVICE_ERRORS } from './codes/device.js';
 import { DRIVER_ERRORS } from './codes/driver.js';
+import { MEDIA_ERRORS } from './codes/media.js';
 import { PLUGIN_ERRORS } from './codes/plugin.js';
 import { STREAM_ERRORS } from './codes/stream.js';
 import type { ErrorDefinition } from './definition.js';
@@ -18,6 +19,7 @@ export const ERROR_CODES = Object.freeze({
   ...DEVICE_ERRORS,
   ...STREAM_ERRORS,
   ...API_ERRORS,
+  ...MEDIA_ERRORS,
 });
 
 /** Every stable error code. */

@@ -1,31 +1,15 @@
+import { recordingLogger, type LogLine } from '../testing/recording-logger.js';
 import { describe, expect, it } from 'vitest';
 import { ArgusContainer } from '../di/argus-container.js';
 import { createToken } from '../di/token.js';
 import { ArgusError, hasErrorCode } from '../errors/argus-error.js';
 import { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../logging/logger.js';
 import { ManualClock } from '../time/clock.js';
 import { definePlugin, type ArgusPlugin, type PluginContext } from './argus-plugin.js';
 import { PluginHost, type PluginHostOptions, type PluginStateChange } from './plugin-host.js';
 
 const CORE = '0.1.0';
 
-function recordingLogger(lines: Array<{ level: string; obj: unknown; msg?: string }> = []): Logger {
-  const at =
-    (level: string) =>
-    (obj: object | string, msg?: string): void => {
-      lines.push({ level, obj, msg });
-    };
-  return {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: () => recordingLogger(lines),
-  };
-}
 
 function setup(options: Partial<PluginHostOptions> = {}) {
   const clock = new ManualClock(1_000);
@@ -429,7 +413,7 @@ describe('PluginHost lifecycle', () => {
   });
 
   it('disposes plugin containers on stop, even when a stop hook throws', async () => {
-    const lines: Array<{ level: string; obj: unknown; msg?: string }> = [];
+    const lines: LogLine[] = [];
     const { host } = setup({ logger: recordingLogger(lines) });
     const closed: string[] = [];
     const RESOURCE = createToken<{ close(): void }>('Resource');

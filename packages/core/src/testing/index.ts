@@ -3,6 +3,8 @@
  *
  * @packageDocumentation
  */
+export { recordingLogger } from './recording-logger.js';
+export type { LogLine } from './recording-logger.js';
 export { SyntheticDriver, syntheticDriver } from './synthetic-driver.js';
 export type { SyntheticDriverOptions, SyntheticDriverStats } from './synthetic-driver.js';
 export { syntheticFrameIndex, syntheticPacket, syntheticStream } from './synthetic-stream.js';

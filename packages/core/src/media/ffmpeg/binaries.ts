@@ -21,17 +21,22 @@ function fromPackage(name: string): string | undefined {
   }
 }
 
+function binaryPath(name: 'ffmpeg' | 'ffprobe', env: Record<string, string | undefined>): string {
+  const variable = `${name.toUpperCase()}_PATH`;
+  const configured = env[variable];
+  if (configured !== undefined && configured !== '') return configured;
+  const shipped = fromPackage(`@${name}-installer/${name}`);
+  if (shipped === undefined) throw new Error(`No ${name} binary: set ${variable} or install @${name}-installer/${name}`);
+  return shipped;
+}
+
 /**
  * Path of the ffmpeg binary: `FFMPEG_PATH` when set, otherwise the one shipped by `@ffmpeg-installer/ffmpeg`.
  *
  * @throws Error when neither is usable.
  */
 export function ffmpegPath(env: Record<string, string | undefined> = process.env): string {
-  const configured = env['FFMPEG_PATH'];
-  if (configured !== undefined && configured !== '') return configured;
-  const shipped = fromPackage('@ffmpeg-installer/ffmpeg');
-  if (shipped === undefined) throw new Error('No ffmpeg binary: set FFMPEG_PATH or install @ffmpeg-installer/ffmpeg');
-  return shipped;
+  return binaryPath('ffmpeg', env);
 }
 
 /**
@@ -40,9 +45,5 @@ export function ffmpegPath(env: Record<string, string | undefined> = process.env
  * @throws Error when neither is usable.
  */
 export function ffprobePath(env: Record<string, string | undefined> = process.env): string {
-  const configured = env['FFPROBE_PATH'];
-  if (configured !== undefined && configured !== '') return configured;
-  const shipped = fromPackage('@ffprobe-installer/ffprobe');
-  if (shipped === undefined) throw new Error('No ffprobe binary: set FFPROBE_PATH or install @ffprobe-installer/ffprobe');
-  return shipped;
+  return binaryPath('ffprobe', env);
 }
