@@ -1,4 +1,4 @@
-import { recordingLogger, type LogLine } from '../testing/recording-logger.js';
+import { recordingLogger } from '../testing/recording-logger.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { hasErrorCode, ArgusError } from '../errors/argus-error.js';
 import { ManualClock, type Clock } from '../time/clock.js';
