@@ -1,7 +1,94 @@
 /**
- * `@argus/core/media`: the media toolkit: codec parsing, RTP/RTCP, SDP, RTSP client and server, fMP4 muxing and
- * the ffmpeg adapter.
+ * `@argus/core/media`: the media toolkit: codec parsing, RTP/RTCP, SDP, the RTSP client, fMP4 muxing and the
+ * ffmpeg adapter.
  *
  * @packageDocumentation
  */
+
+// Codecs
+export { BitReader, unescapeRbsp } from './codec/bit-reader.js';
+export { AnnexBAccessUnitReader, fromLengthPrefixed, joinAnnexB, splitAnnexB, toLengthPrefixed } from './codec/annexb.js';
+export type { AccessUnit, AnnexBAccessUnitReaderOptions, AnnexBAccessUnitReaderStats, AnnexBCodec } from './codec/annexb.js';
+export { H264_NAL, h264NalType, isH264Keyframe, isH264Vcl, parseH264Sps } from './codec/h264.js';
+export type { H264Sps } from './codec/h264.js';
+export { H265_NAL, h265NalType, isH265Irap, isH265Keyframe, isH265Vcl, parseH265Sps } from './codec/h265.js';
+export type { H265Sps } from './codec/h265.js';
+export { AAC_SAMPLE_RATES, buildAudioSpecificConfig, parseAdts, parseAudioSpecificConfig } from './codec/aac.js';
+export type { AdtsFrame, AudioSpecificConfig } from './codec/aac.js';
+export { isParameterSet, pickParameterSets, videoTrackFromParameterSets } from './codec/track-info.js';
+
+// fMP4
+export { codecsParam, Fmp4Muxer } from './mp4/fmp4-muxer.js';
+export type { Fmp4MuxerOptions, Fmp4MuxerStats } from './mp4/fmp4-muxer.js';
+
+// RTP / RTCP
+export { parseRtp, serializeRtp } from './rtp/rtp-packet.js';
+export type { RtpPacket, RtpPacketInit } from './rtp/rtp-packet.js';
+export { sequenceDelta, SequenceUnwrapper, TimestampUnwrapper } from './rtp/sequence.js';
+export { RtpReceiver } from './rtp/rtp-receiver.js';
+export type { RtpReceiverOptions, RtpReceiverStats } from './rtp/rtp-receiver.js';
+export { buildReceiverReport, ntpToUnixMs, parseRtcp, SenderReportClock, senderReportId, unixMsToNtp } from './rtp/rtcp.js';
+export type {
+  ReceiverReportInit,
+  ReportBlock,
+  RtcpGoodbye,
+  RtcpOther,
+  RtcpPacket,
+  RtcpReceiverReport,
+  RtcpSenderReport,
+  RtcpSourceDescription,
+  SdesItem,
+} from './rtp/rtcp.js';
+export { H264Depacketizer } from './rtp/h264-depacketizer.js';
+export type { H264DepacketizerOptions } from './rtp/h264-depacketizer.js';
+export { H265Depacketizer } from './rtp/h265-depacketizer.js';
+export type { H265DepacketizerOptions } from './rtp/h265-depacketizer.js';
+export type { DepacketizerStats, NalDepacketizerOptions } from './rtp/nal-depacketizer.js';
+export { AacDepacketizer } from './rtp/aac-depacketizer.js';
+export type { AacDepacketizerOptions } from './rtp/aac-depacketizer.js';
+export { G711Depacketizer } from './rtp/g711-depacketizer.js';
+export type { AudioDepacketizerStats, G711DepacketizerOptions } from './rtp/g711-depacketizer.js';
+export { H264Packetizer } from './rtp/h264-packetizer.js';
+export type { H264PacketizerOptions } from './rtp/h264-packetizer.js';
+export { H265Packetizer } from './rtp/h265-packetizer.js';
+export type { H265PacketizerOptions } from './rtp/h265-packetizer.js';
+export type { NalPacketizerOptions } from './rtp/nal-packetizer.js';
+export { AacPacketizer, G711Packetizer } from './rtp/audio-packetizers.js';
+export type { PacketizerStats, RtpPacketizerOptions } from './rtp/rtp-packetizer.js';
+
+// SDP
+export { MAX_SDP_BYTES, parseFmtpParameters, parseSdp } from './sdp/parse-sdp.js';
+export type { SdpAttribute, SdpConnection, SdpDirection, SdpMedia, SdpOrigin, SdpRtpMap, SessionDescription } from './sdp/parse-sdp.js';
+export { resolveControlUrl, sdpTracks, sessionControlUrl } from './sdp/sdp-tracks.js';
+export type { SdpCodec, SdpTrack } from './sdp/sdp-tracks.js';
+export { buildSdp, serializeSdp } from './sdp/serialize-sdp.js';
+export type { BuildSdpOptions, SdpTrackOffer } from './sdp/serialize-sdp.js';
+
+// RTSP
+export {
+  RtspHeaders,
+  RtspMessageParser,
+  serializeInterleavedFrame,
+  serializeRtspRequest,
+  serializeRtspResponse,
+} from './rtsp/rtsp-message.js';
+export type { InterleavedFrame, RtspHeadersInit, RtspMessage, RtspMessageParserOptions, RtspRequest, RtspResponse } from './rtsp/rtsp-message.js';
+export {
+  basicAuthorization,
+  computeDigestResponse,
+  digestAlgorithm,
+  digestAuthorization,
+  digestChallenge,
+  makeNonce,
+  parseAuthorization,
+  parseWwwAuthenticate,
+  RtspAuthenticator,
+  verifyBasicAuthorization,
+  verifyDigestAuthorization,
+} from './rtsp/rtsp-auth.js';
+export type { AuthChallenge, DigestAlgorithm, DigestInput, RtspAuthenticatorOptions, RtspCredentials } from './rtsp/rtsp-auth.js';
+export { parseSessionHeader, parseTransport, redactUrl, RtspClient } from './rtsp/rtsp-client.js';
+export type { RtspClientOptions, RtspDescription, RtspPacket, RtspSetupResult } from './rtsp/rtsp-client.js';
+
+// ffmpeg
 export { ffmpegPath, ffprobePath } from './ffmpeg/binaries.js';
