@@ -90,5 +90,18 @@ export type { AuthChallenge, DigestAlgorithm, DigestInput, RtspAuthenticatorOpti
 export { parseSessionHeader, parseTransport, redactUrl, RtspClient } from './rtsp/rtsp-client.js';
 export type { RtspClientOptions, RtspDescription, RtspPacket, RtspSetupResult } from './rtsp/rtsp-client.js';
 
-// ffmpeg
+// ffmpeg (for what the native path does not cover)
 export { ffmpegPath, ffprobePath } from './ffmpeg/binaries.js';
+export { FlvDemuxer } from './ffmpeg/flv-demuxer.js';
+export type { FlvDemuxerOptions, FlvDemuxerStats } from './ffmpeg/flv-demuxer.js';
+export { ffmpegSource } from './ffmpeg/ffmpeg-source.js';
+export type { FfmpegAudioMode, FfmpegSourceObservable, FfmpegSourceOptions, FfmpegSourceStats, FfmpegVideoMode } from './ffmpeg/ffmpeg-source.js';
+export { jpegPollingSource } from './ffmpeg/jpeg-polling-source.js';
+export type { JpegPollingObservable, JpegPollingOptions, JpegPollingStats } from './ffmpeg/jpeg-polling-source.js';
+export { snapshotJpeg } from './ffmpeg/snapshot.js';
+export type { SnapshotFrame, SnapshotOptions } from './ffmpeg/snapshot.js';
+export { transcodeToH264 } from './ffmpeg/transcode.js';
+export type { TranscodeOptions } from './ffmpeg/transcode.js';
+export { probeWithFfprobe } from './ffmpeg/ffprobe-source.js';
+export type { FfprobeResult, ProbeOptions as FfprobeOptions } from './ffmpeg/ffprobe-source.js';
+export { redactCredentials } from './ffmpeg/ffmpeg-errors.js';
