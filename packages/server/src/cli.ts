@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CORE_VERSION, hasErrorCode } from '@argus/core';
+import { probeStream, recordStream, type StreamProbe } from '@argus/core/media';
 import { loadServerConfig } from './load-config.js';
 import { startServer } from './start-server.js';
 
@@ -11,6 +12,15 @@ Commands:
       --port N          listen port (ARGUS_PORT, default 8080)
       --host ADDR       listen address (ARGUS_HOST, default 0.0.0.0)
       --data-dir DIR    data directory (ARGUS_DATA_DIR, default ./data)
+  probe <url>       identify a stream: codec, resolution, fps, bitrate, audio, whether auth succeeded
+      --json            print the result as JSON (shape: see packages/server/README.md)
+      --user U --pass P credentials (or put them in the URL)
+      --seconds N       seconds of media to measure (rtsp://; default 3)
+      --transport T     tcp (default) or udp (rtsp://)
+  record <url>      record a stream to a fragmented MP4 file through the native path (rtsp://)
+      --seconds N       seconds of media to record (required)
+      --out FILE        output file (required)
+      --user U --pass P --transport T   as for probe
   version           print the version
   help              print this help
 `;
@@ -71,6 +81,78 @@ async function start(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+const SOURCE_OPTIONS = {
+  user: { type: 'string' },
+  pass: { type: 'string' },
+  seconds: { type: 'string' },
+  transport: { type: 'string' },
+} as const;
+
+interface SourceValues {
+  user?: string;
+  pass?: string;
+  seconds?: string;
+  transport?: string;
+}
+
+function sourceOptions(values: SourceValues): { username?: string; password?: string; transport?: 'tcp' | 'udp' } {
+  if (values.transport !== undefined && values.transport !== 'tcp' && values.transport !== 'udp') {
+    throw new Error(`--transport must be tcp or udp, got "${values.transport}"`);
+  }
+  return {
+    ...(values.user === undefined ? {} : { username: values.user }),
+    ...(values.pass === undefined ? {} : { password: values.pass }),
+    ...(values.transport === undefined ? {} : { transport: values.transport }),
+  };
+}
+
+function positiveSeconds(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!(seconds > 0)) throw new Error(`${flag} must be a positive number, got "${text}"`);
+  return seconds;
+}
+
+function oneUrl(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new Error(`${command} takes one URL, got ${positionals.length}`);
+  return positionals[0]!;
+}
+
+function describeProbe(probe: StreamProbe): string {
+  const lines = [`url:      ${probe.url} (${probe.path} path${probe.transport === undefined ? '' : `, ${probe.transport}`})`];
+  const v = probe.video;
+  lines.push(
+    v === null
+      ? 'video:    none'
+      : `video:    ${v.codec}${v.profile === undefined ? '' : ` ${v.profile}`}${v.level === undefined ? '' : ` level ${v.level}`}, ${v.width ?? '?'}x${v.height ?? '?'}, ${v.fps === undefined ? '? fps' : `${v.fps} fps`}`,
+  );
+  const a = probe.audio;
+  lines.push(a === null ? 'audio:    none' : `audio:    ${a.codec}${a.sampleRate === undefined ? '' : ` ${a.sampleRate} Hz`}${a.channels === undefined ? '' : `, ${a.channels} ch`}`);
+  lines.push(`bitrate:  ${probe.bitrateKbps === undefined ? 'unknown' : `${probe.bitrateKbps} kbit/s`}`);
+  lines.push(`auth:     ${probe.authenticated ? 'credentials accepted' : 'no credentials given'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function probe(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...SOURCE_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const url = oneUrl(positionals, 'probe');
+  const seconds = positiveSeconds(values.seconds, '--seconds');
+  const result = await probeStream(url, { ...sourceOptions(values), ...(seconds === undefined ? {} : { seconds }) });
+  io.out(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : describeProbe(result));
+  return 0;
+}
+
+async function record(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...SOURCE_OPTIONS, out: { type: 'string' } }, allowPositionals: true, strict: true });
+  const url = oneUrl(positionals, 'record');
+  const seconds = positiveSeconds(values.seconds, '--seconds');
+  if (seconds === undefined) throw new Error('record needs --seconds N');
+  if (values.out === undefined) throw new Error('record needs --out FILE.mp4');
+  const result = await recordStream(url, { ...sourceOptions(values), seconds, out: values.out });
+  io.out(`recorded ${result.durationSeconds} s (${result.frames} frames, ${result.bytes} bytes, ${result.path} path) to ${result.file}\n`);
+  return 0;
+}
+
 /**
  * Entry point of the `argus` command.
  *
@@ -82,6 +164,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     switch (command) {
       case 'start':
         return await start(rest, io);
+      case 'probe':
+        return await probe(rest, io);
+      case 'record':
+        return await record(rest, io);
       case 'version':
       case '--version':
         io.out(`${CORE_VERSION}\n`);

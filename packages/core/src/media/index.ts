@@ -89,6 +89,14 @@ export {
 export type { AuthChallenge, DigestAlgorithm, DigestInput, RtspAuthenticatorOptions, RtspCredentials } from './rtsp/rtsp-auth.js';
 export { parseSessionHeader, parseTransport, redactUrl, RtspClient } from './rtsp/rtsp-client.js';
 export type { RtspClientOptions, RtspDescription, RtspPacket, RtspSetupResult } from './rtsp/rtsp-client.js';
+export { rtspSource } from './rtsp/rtsp-source.js';
+export type { RtspSourceObservable, RtspSourceOptions, RtspSourceSession, RtspSourceStats } from './rtsp/rtsp-source.js';
+
+// Tools (behind `argus probe` and `argus record`)
+export { probeStream } from './tools/probe-stream.js';
+export type { ProbeStreamOptions, StreamProbe } from './tools/probe-stream.js';
+export { recordStream } from './tools/record-stream.js';
+export type { RecordResult, RecordStreamOptions } from './tools/record-stream.js';
 
 // ffmpeg (for what the native path does not cover)
 export { ffmpegPath, ffprobePath } from './ffmpeg/binaries.js';

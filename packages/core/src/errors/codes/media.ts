@@ -14,6 +14,7 @@ export const MEDIA_ERRORS = defineErrors({
   },
   ARGUS_ERR_MEDIA_UNKNOWN_TRACK: { message: 'Packet for track {track} that the muxer was not given', status: 400 },
   ARGUS_ERR_MEDIA_FFMPEG_FAILED: { message: 'ffmpeg failed: {reason}', status: 502, transient: true },
+  ARGUS_ERR_MEDIA_NO_MEDIA: { message: 'The source {url} ended before sending any media', status: 502, transient: true },
   ARGUS_ERR_MEDIA_SOURCE_NOT_FOUND: { message: 'The media source {url} does not exist (404)', status: 404 },
   ARGUS_ERR_MEDIA_DECODE_FAILED: { message: 'ffmpeg could not decode the {codec} input: {reason}', status: 422 },
   ARGUS_ERR_RTP_MALFORMED: { message: 'Malformed RTP packet: {reason}', status: 502 },

@@ -113,6 +113,11 @@ describe('RtspMessageParser', () => {
     expect(frame.data.buffer).toBe(chunk.buffer);
   });
 
+  it('throws ARGUS_ERR_RTSP_MALFORMED, not a TypeError, on a bare CR inside a header line (found by fuzzing)', () => {
+    expectMalformed(() => new RtspMessageParser().process(Buffer.from('RTSP/1.0 200 OK\r\nSession: 12345678\r-\r\n\r\n', 'latin1')));
+    expectMalformed(() => new RtspMessageParser().process(Buffer.from('RTSP/1.0 200 OK\r\nCSeq: 1\r\n\tfolded\rvalue\r\n\r\n', 'latin1')));
+  });
+
   it('throws ARGUS_ERR_RTSP_MALFORMED on garbage, huge headers and bad Content-Length, never a plain error', () => {
     expectMalformed(() => new RtspMessageParser().process(Buffer.from([0x00, 0xff, 0x13, 0x37])));
     expectMalformed(() => new RtspMessageParser().process(Buffer.from('<html>\r\n\r\n')));

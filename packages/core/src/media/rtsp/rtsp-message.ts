@@ -252,6 +252,8 @@ export class RtspMessageParser {
     const headers = new RtspHeaders();
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] ?? '';
+      // Lines end at LF: a CR left inside one is not a line end, and header values must not carry it.
+      if (line.includes('\r')) throw this.#malformed(`bare CR in header line "${line.slice(0, 40)}"`);
       if (line.startsWith(' ') || line.startsWith('\t')) {
         RtspHeaders.fold(headers, line.trim());
         continue;
