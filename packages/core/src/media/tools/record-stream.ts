@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import type { Observable, Subscription } from 'rxjs';
+import { Subscription, type Observable } from 'rxjs';
 import { ArgusError } from '../../errors/argus-error.js';
 import type { Logger } from '../../logging/logger.js';
 import type { MediaPacket, TrackInfo } from '../../stream/media-packet.js';
@@ -92,7 +92,8 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
   let frames = 0;
 
   const outcome = await new Promise<'done' | Error>((resolve) => {
-    let subscription: Subscription | undefined;
+    // Created first so that a source failing synchronously inside subscribe() is still torn down.
+    const subscription = new Subscription();
     let settled = false;
     const deadline = setTimeout(
       () => resolve(new ArgusError('ARGUS_ERR_DRIVER_TIMEOUT', { endpoint: redactUrl(url), timeoutMs })),
@@ -102,7 +103,7 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      subscription?.unsubscribe();
+      subscription.unsubscribe();
       resolve(result);
     };
     const startMuxer = (): void => {
@@ -126,7 +127,8 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
       for (const fragment of muxer.process(packet)) write(fragment);
       if (first !== undefined && last !== undefined && (last.pts - first.pts) / main.timescale >= options.seconds) finish('done');
     };
-    subscription = source$.subscribe({
+    subscription.add(
+      source$.subscribe({
       next(packet) {
         try {
           if (muxer !== undefined) return accept(packet);
@@ -144,9 +146,8 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
       },
       error: (err: unknown) => finish(err as Error),
       complete: () => finish(first === undefined ? new ArgusError('ARGUS_ERR_MEDIA_NO_MEDIA', { url: redactUrl(url) }) : 'done'),
-    });
-    // The source may have failed synchronously, before `subscription` was assigned.
-    if (settled) subscription.unsubscribe();
+      }),
+    );
   });
 
   try {
