@@ -27,9 +27,10 @@ export type { RtpPacket, RtpPacketInit } from './rtp/rtp-packet.js';
 export { sequenceDelta, SequenceUnwrapper, TimestampUnwrapper } from './rtp/sequence.js';
 export { RtpReceiver } from './rtp/rtp-receiver.js';
 export type { RtpReceiverOptions, RtpReceiverStats } from './rtp/rtp-receiver.js';
-export { buildReceiverReport, ntpToUnixMs, parseRtcp, SenderReportClock, senderReportId, unixMsToNtp } from './rtp/rtcp.js';
+export { buildReceiverReport, buildSenderReport, ntpToUnixMs, parseRtcp, SenderReportClock, senderReportId, unixMsToNtp } from './rtp/rtcp.js';
 export type {
   ReceiverReportInit,
+  SenderReportInit,
   ReportBlock,
   RtcpGoodbye,
   RtcpOther,
@@ -89,6 +90,8 @@ export {
 export type { AuthChallenge, DigestAlgorithm, DigestInput, RtspAuthenticatorOptions, RtspCredentials } from './rtsp/rtsp-auth.js';
 export { parseSessionHeader, parseTransport, redactUrl, RtspClient } from './rtsp/rtsp-client.js';
 export type { RtspClientOptions, RtspDescription, RtspPacket, RtspSetupResult } from './rtsp/rtsp-client.js';
+export { RtspServer } from './rtsp/rtsp-server.js';
+export type { RtspMountOptions, RtspMountSource, RtspServerOptions, RtspServerStats, RtspTrafficStats } from './rtsp/rtsp-server.js';
 export { rtspSource } from './rtsp/rtsp-source.js';
 export type { RtspSourceObservable, RtspSourceOptions, RtspSourceSession, RtspSourceStats } from './rtsp/rtsp-source.js';
 

@@ -121,6 +121,16 @@ describe('Fmp4Muxer on ffmpeg-made streams', () => {
     });
   }
 
+  it('numbers MP4 tracks from 1 even when TrackInfo ids start at 0 (regression: track_ID 0 made files unreadable)', async () => {
+    const source = await sampleMedia({ codec: 'h264', seconds: 1, fps: 25, gop: 10 });
+    const video = videoSource(source, 'h264', 25);
+    const track: TrackInfo = { ...video.track, id: 0 };
+    const packets = video.packets.map((p) => ({ ...p, track }));
+    const { file } = mux('track-id-0.mp4', [track], packets);
+    const probe = await ffprobe(file);
+    expect(probe.streams[0]).toMatchObject({ codec_name: 'h264', nb_read_frames: `${packets.length}` });
+  });
+
   it('muxes H.264 + AAC into a file with both streams intact', async () => {
     const fps = 25;
     const video = videoSource(await sampleMedia({ codec: 'h264', seconds: 2, fps, gop: 25 }), 'h264', fps);

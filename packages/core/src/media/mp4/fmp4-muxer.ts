@@ -38,6 +38,8 @@ interface Held {
 
 interface TrackState {
   readonly info: TrackInfo;
+  /** MP4 track_ID: the track's position from 1 (TrackInfo ids start at 0, which MP4 does not allow). */
+  readonly trackId: number;
   readonly video: boolean;
   readonly h264?: H264Sps;
   readonly h265?: H265Sps;
@@ -78,8 +80,8 @@ function audioConfigOf(track: TrackInfo): Uint8Array {
   return buildAudioSpecificConfig({ objectType: 2, sampleRate: track.sampleRate ?? track.timescale, channels: track.channels ?? 1 });
 }
 
-function createState(track: TrackInfo): TrackState {
-  const base = { info: track, held: undefined, pending: [], pendingDuration: 0, decodeTime: 0, lastDuration: 0, started: false };
+function createState(track: TrackInfo, index: number): TrackState {
+  const base = { info: track, trackId: index + 1, held: undefined, pending: [], pendingDuration: 0, decodeTime: 0, lastDuration: 0, started: false };
   if (track.codec === 'h264' || track.codec === 'h265') {
     const sets = track.parameterSets ?? [];
     const pick = (type: number) => sets.filter((nal) => (track.codec === 'h264' ? h264NalType(nal) : h265NalType(nal)) === type);
@@ -157,7 +159,7 @@ export class Fmp4Muxer {
    */
   constructor(tracks: readonly TrackInfo[], options: Fmp4MuxerOptions = {}) {
     if (tracks.length === 0) throw new RangeError('Fmp4Muxer needs at least one track');
-    this.#states = tracks.map(createState);
+    this.#states = tracks.map((track, index) => createState(track, index));
     for (const state of this.#states) {
       if (this.#byId.has(state.info.id)) throw new RangeError(`duplicate track id ${state.info.id}`);
       this.#byId.set(state.info.id, state);
@@ -263,7 +265,7 @@ export class Fmp4Muxer {
       }
       w.begin('traf');
       // default-base-is-moof: data offsets count from the moof, as MSE requires.
-      w.beginFull('tfhd', 0, 0x020000).u32(state.info.id).end();
+      w.beginFull('tfhd', 0, 0x020000).u32(state.trackId).end();
       w.beginFull('tfdt', 1, 0).u64(state.decodeTime).end();
       w.beginFull('trun', negative ? 1 : 0, 0x000701 | (withCto ? 0x800 : 0)).u32(state.pending.length);
       offsets.push(w.length);
@@ -305,10 +307,10 @@ export class Fmp4Muxer {
     w.begin('moov');
     w.beginFull('mvhd', 0, 0).u32(0).u32(0).u32(1000).u32(0).u32(0x00010000).u16(0x0100).zeros(10);
     for (const m of MATRIX) w.u32(m);
-    w.zeros(24).u32(Math.max(...this.#states.map((s) => s.info.id)) + 1).end();
+    w.zeros(24).u32(this.#states.length + 1).end();
     for (const state of this.#states) this.#writeTrak(w, state);
     w.begin('mvex');
-    for (const state of this.#states) w.beginFull('trex', 0, 0).u32(state.info.id).u32(1).u32(0).u32(0).u32(0).end();
+    for (const state of this.#states) w.beginFull('trex', 0, 0).u32(state.trackId).u32(1).u32(0).u32(0).u32(0).end();
     w.end();
     w.end();
     return w.finish();
@@ -319,7 +321,7 @@ export class Fmp4Muxer {
     const width = state.h264?.width ?? state.h265?.width ?? info.width ?? 0;
     const height = state.h264?.height ?? state.h265?.height ?? info.height ?? 0;
     w.begin('trak');
-    w.beginFull('tkhd', 0, 3).u32(0).u32(0).u32(info.id).u32(0).u32(0).zeros(8).u16(0).u16(0).u16(state.video ? 0 : 0x0100).u16(0);
+    w.beginFull('tkhd', 0, 3).u32(0).u32(0).u32(state.trackId).u32(0).u32(0).zeros(8).u16(0).u16(0).u16(state.video ? 0 : 0x0100).u16(0);
     for (const m of MATRIX) w.u32(m);
     w.u32(width * 0x10000).u32(height * 0x10000).end();
     w.begin('mdia');
@@ -381,7 +383,7 @@ export class Fmp4Muxer {
     const decoderConfig = 13 + decoderSpecific;
     const es = 3 + 2 + decoderConfig + 3;
     w.beginFull('esds', 0, 0);
-    w.u8(0x03).u8(es).u16(state.info.id).u8(0);
+    w.u8(0x03).u8(es).u16(state.trackId).u8(0);
     w.u8(0x04).u8(decoderConfig).u8(0x40).u8(0x15).u24(0).u32(0).u32(0);
     w.u8(0x05).u8(config.length).bytes(config);
     w.u8(0x06).u8(1).u8(0x02);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../errors/argus-error.js';
-import { buildReceiverReport, parseRtcp, SenderReportClock, senderReportId, type ReportBlock } from './rtcp.js';
+import { buildReceiverReport, buildSenderReport, parseRtcp, SenderReportClock, senderReportId, type ReportBlock } from './rtcp.js';
 
 /** An SR for 2024-01-01T00:00:00.500Z at RTP timestamp 0xfffff000, then an SDES and a BYE. */
 function compound(): Uint8Array {
@@ -92,5 +92,28 @@ describe('parseRtcp', () => {
     expectMalformed(Uint8Array.of(0x82, 203, 0, 1, 0, 0, 0, 1)); // BYE with 2 sources, one there
     expectMalformed(Uint8Array.of(0xa0, 201, 0, 1, 0, 0, 0, 9)); // padding of 9 bytes in an 8-byte packet
     expectMalformed(Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 1, 0x80)); // trailing byte
+  });
+});
+
+describe('buildSenderReport', () => {
+  it('round-trips through parseRtcp with the wall clock, RTP time and counters', () => {
+    const wallClock = Date.UTC(2024, 0, 1, 12) + 250;
+    const bytes = buildSenderReport({
+      ssrc: 0xdeadbeef,
+      wallClock,
+      rtpTimestamp: 0xfffffff0,
+      packetCount: 12,
+      octetCount: 3456,
+      cname: 'argus',
+    });
+    const [sr, sdes, ...rest] = parseRtcp(bytes);
+    expect(rest).toEqual([]);
+    expect(sr).toMatchObject({ type: 'sr', ssrc: 0xdeadbeef, rtpTimestamp: 0xfffffff0, packetCount: 12, octetCount: 3456, reports: [] });
+    expect(sr?.type === 'sr' ? sr.wallClock : 0).toBeCloseTo(wallClock, 3);
+    expect(sdes).toEqual({ type: 'sdes', chunks: [{ ssrc: 0xdeadbeef, items: [{ type: 1, value: 'argus' }] }] });
+  });
+
+  it('rejects an over-long CNAME', () => {
+    expect(() => buildSenderReport({ ssrc: 1, wallClock: 0, rtpTimestamp: 0, packetCount: 0, octetCount: 0, cname: 'x'.repeat(256) })).toThrow(RangeError);
   });
 });

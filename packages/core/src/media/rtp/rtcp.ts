@@ -318,3 +318,55 @@ export class SenderReportClock {
     return this.#wallClock + (delta * 1000) / this.#clockRate;
   }
 }
+
+/** What {@link buildSenderReport} puts in the compound packet. */
+export interface SenderReportInit {
+  /** SSRC of the sender (the RTP stream the report describes). */
+  readonly ssrc: number;
+  /** Wall-clock time (ms since epoch) that `rtpTimestamp` corresponds to. */
+  readonly wallClock: number;
+  readonly rtpTimestamp: number;
+  /** Packets and payload octets sent so far (wrap at 2^32). */
+  readonly packetCount: number;
+  readonly octetCount: number;
+  /** CNAME for the SDES packet that RFC 3550 requires in every compound packet. */
+  readonly cname: string;
+}
+
+/**
+ * Builds a compound RTCP packet: a sender report (no report blocks) mapping an RTP timestamp to wall-clock time,
+ * then an SDES with the CNAME.
+ *
+ * @throws RangeError with a CNAME longer than 255 bytes.
+ * @example
+ * ```ts
+ * rtcpSocket.send(buildSenderReport({ ssrc, wallClock: Date.now(), rtpTimestamp, packetCount, octetCount, cname: 'argus' }));
+ * ```
+ */
+export function buildSenderReport(init: SenderReportInit): Uint8Array {
+  const cname = textEncoder.encode(init.cname);
+  if (cname.byteLength > 255) throw new RangeError('CNAME longer than 255 bytes');
+  const srLength = 28;
+  const sdesLength = (4 + 4 + 2 + cname.byteLength + 1 + 3) & ~3;
+  const out = new Uint8Array(srLength + sdesLength);
+  const ntp = unixMsToNtp(init.wallClock);
+  out[0] = 0x80;
+  out[1] = 200;
+  out[3] = srLength / 4 - 1;
+  writeU32(out, 4, init.ssrc >>> 0);
+  writeU32(out, 8, ntp.seconds);
+  writeU32(out, 12, ntp.fraction);
+  writeU32(out, 16, init.rtpTimestamp >>> 0);
+  writeU32(out, 20, init.packetCount >>> 0);
+  writeU32(out, 24, init.octetCount >>> 0);
+  const at = srLength;
+  out[at] = 0x81;
+  out[at + 1] = 202;
+  out[at + 2] = ((sdesLength / 4 - 1) >> 8) & 0xff;
+  out[at + 3] = (sdesLength / 4 - 1) & 0xff;
+  writeU32(out, at + 4, init.ssrc >>> 0);
+  out[at + 8] = 1;
+  out[at + 9] = cname.byteLength;
+  out.set(cname, at + 10);
+  return out;
+}
