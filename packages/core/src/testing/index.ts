@@ -5,6 +5,8 @@
  */
 export { recordingLogger } from './recording-logger.js';
 export type { LogLine } from './recording-logger.js';
+export { scriptedRtspCamera } from './scripted-rtsp-camera.js';
+export type { ScriptedRtspCamera } from './scripted-rtsp-camera.js';
 export { SyntheticDriver, syntheticDriver } from './synthetic-driver.js';
 export type { SyntheticDriverOptions, SyntheticDriverStats } from './synthetic-driver.js';
 export { syntheticFrameIndex, syntheticPacket, syntheticStream } from './synthetic-stream.js';

@@ -1,11 +1,12 @@
 // rtspSource, probeStream and recordStream against a real RtspServer on loopback, checked with ffprobe/ffmpeg.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../errors/argus-error.js';
+import { scriptedRtspCamera, type ScriptedRtspCamera } from '../../testing/scripted-rtsp-camera.js';
 import { testSource } from '../loop-source.test-helper.js';
 import { RtspServer } from '../rtsp/rtsp-server.js';
 import { rtspSource } from '../rtsp/rtsp-source.js';
@@ -16,32 +17,13 @@ import { recordStream } from './record-stream.js';
 const credentials = { username: 'viewer', password: 'S3cret!pass' };
 let server: RtspServer;
 let dir: string;
-const scripted: Server[] = [];
+const scripted: ScriptedRtspCamera[] = [];
 
-/** An RTSP "camera" that answers DESCRIBE with the given SDP, for codec and SDP failure paths. */
+/** A camera answering DESCRIBE with `sdp`, closed after the tests. */
 async function scriptedCamera(sdp: string): Promise<string> {
-  const camera = createServer((socket) => {
-    let buffer = '';
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('latin1');
-      let end: number;
-      while ((end = buffer.indexOf('\r\n\r\n')) >= 0) {
-        const request = buffer.slice(0, end);
-        buffer = buffer.slice(end + 4);
-        const cseq = /CSeq:\s*(\d+)/i.exec(request)?.[1] ?? '0';
-        const method = request.split(' ')[0];
-        if (method === 'DESCRIBE') {
-          socket.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq}\r\nContent-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(sdp)}\r\n\r\n${sdp}`);
-        } else {
-          socket.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n`);
-        }
-      }
-    });
-  });
+  const camera = await scriptedRtspCamera(sdp);
   scripted.push(camera);
-  await new Promise<void>((resolve) => camera.listen(0, '127.0.0.1', resolve));
-  const address = camera.address();
-  return `rtsp://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/stream`;
+  return camera.url;
 }
 
 async function closedPort(): Promise<number> {
@@ -62,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  for (const camera of scripted) camera.close();
+  await Promise.all(scripted.map((camera) => camera.close()));
   if (process.env['KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
 });
 
