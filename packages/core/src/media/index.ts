@@ -92,6 +92,8 @@ export { parseSessionHeader, parseTransport, redactUrl, RtspClient } from './rts
 export type { RtspClientOptions, RtspDescription, RtspPacket, RtspSetupResult } from './rtsp/rtsp-client.js';
 export { RtspServer } from './rtsp/rtsp-server.js';
 export type { RtspMountOptions, RtspMountSource, RtspServerOptions, RtspServerStats, RtspTrafficStats } from './rtsp/rtsp-server.js';
+export { hubMount } from './rtsp/hub-mount.js';
+export type { HubMountOptions } from './rtsp/hub-mount.js';
 export { rtspSource } from './rtsp/rtsp-source.js';
 export type { RtspSourceObservable, RtspSourceOptions, RtspSourceSession, RtspSourceStats } from './rtsp/rtsp-source.js';
 
