@@ -1,14 +1,13 @@
 // `argus probe` and `argus record` against the camera farm over real loopback RTSP, and their failure lines.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath, ffprobePath, type StreamProbe } from '@argus/core/media';
-import { scriptedRtspCamera, type ScriptedRtspCamera } from '@argus/core/testing';
+import { scriptedRtspCamera, unusedPort, type ScriptedRtspCamera } from '@argus/core/testing';
 import { CameraFarm } from '@argus/driver-simulated';
 import { main, type CliIo } from '@argus/server';
 
@@ -30,13 +29,6 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 1;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argus-cli-'));
@@ -91,7 +83,7 @@ describe('argus probe', () => {
   });
 
   it.each([
-    ['an unreachable host', async () => `rtsp://127.0.0.1:${await closedPort()}/cam`, [], 'ARGUS_ERR_DRIVER_UNREACHABLE'],
+    ['an unreachable host', async () => `rtsp://127.0.0.1:${await unusedPort()}/cam`, [], 'ARGUS_ERR_DRIVER_UNREACHABLE'],
     ['a 401', async () => farm.url('vault'), [], 'ARGUS_ERR_DRIVER_AUTH'],
     ['a wrong password', async () => farm.url('vault'), ['--user', 'operator', '--pass', 'guess'], 'ARGUS_ERR_DRIVER_AUTH'],
     ['an unknown stream path', async () => farm.url('gate-1').replace('gate-1', 'no-such-camera'), [], 'ARGUS_ERR_RTSP_NOT_FOUND'],

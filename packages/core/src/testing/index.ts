@@ -7,6 +7,7 @@ export { recordingLogger } from './recording-logger.js';
 export type { LogLine } from './recording-logger.js';
 export { scriptedRtspCamera } from './scripted-rtsp-camera.js';
 export type { ScriptedRtspCamera } from './scripted-rtsp-camera.js';
+export { unusedPort } from './unused-port.js';
 export { SyntheticDriver, syntheticDriver } from './synthetic-driver.js';
 export type { SyntheticDriverOptions, SyntheticDriverStats } from './synthetic-driver.js';
 export { syntheticFrameIndex, syntheticPacket, syntheticStream } from './synthetic-stream.js';

@@ -119,3 +119,21 @@ export class BitReader {
     });
   }
 }
+
+/** A cropping window (H.264 `frame_crop_*_offset`, H.265 `conf_win_*_offset`), in the codec's crop units. */
+export interface CropWindow {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/** Reads the flag and, when set, the four Exp-Golomb offsets of an SPS cropping window; zeros when absent. */
+export function readCropWindow(reader: BitReader): CropWindow {
+  if (!reader.readFlag()) return { left: 0, right: 0, top: 0, bottom: 0 };
+  const left = reader.readUe();
+  const right = reader.readUe();
+  const top = reader.readUe();
+  const bottom = reader.readUe();
+  return { left, right, top, bottom };
+}

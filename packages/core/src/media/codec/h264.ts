@@ -1,5 +1,5 @@
 import { ArgusError } from '../../errors/argus-error.js';
-import { BitReader, unescapeRbsp } from './bit-reader.js';
+import { BitReader, readCropWindow, unescapeRbsp } from './bit-reader.js';
 
 /** H.264 NAL unit types used by Argus. */
 export const H264_NAL = Object.freeze({
@@ -168,23 +168,14 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
   const frameMbsOnly = reader.readFlag();
   if (!frameMbsOnly) reader.skipBits(1);
   reader.skipBits(1);
-  let cropLeft = 0;
-  let cropRight = 0;
-  let cropTop = 0;
-  let cropBottom = 0;
-  if (reader.readFlag()) {
-    cropLeft = reader.readUe();
-    cropRight = reader.readUe();
-    cropTop = reader.readUe();
-    cropBottom = reader.readUe();
-  }
+  const crop = readCropWindow(reader);
   const vuiPresent = reader.readFlag();
 
   const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
   const cropUnitX = chromaArrayType === 0 || chromaArrayType === 3 ? 1 : 2;
   const cropUnitY = (chromaArrayType === 1 ? 2 : 1) * (frameMbsOnly ? 1 : 2);
-  const width = widthMbs * 16 - cropUnitX * (cropLeft + cropRight);
-  const height = (frameMbsOnly ? 1 : 2) * heightMapUnits * 16 - cropUnitY * (cropTop + cropBottom);
+  const width = widthMbs * 16 - cropUnitX * (crop.left + crop.right);
+  const height = (frameMbsOnly ? 1 : 2) * heightMapUnits * 16 - cropUnitY * (crop.top + crop.bottom);
   if (width <= 0 || height <= 0 || width > MAX_DIMENSION || height > MAX_DIMENSION) {
     bad(`implausible picture size ${width}x${height}`);
   }

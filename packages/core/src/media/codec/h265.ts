@@ -1,5 +1,5 @@
 import { ArgusError } from '../../errors/argus-error.js';
-import { BitReader, unescapeRbsp } from './bit-reader.js';
+import { BitReader, readCropWindow, unescapeRbsp } from './bit-reader.js';
 import { readTiming } from './h264.js';
 
 /** H.265 NAL unit types used by Argus. */
@@ -194,24 +194,15 @@ export function parseH265Sps(nal: Uint8Array): H265Sps {
   const separateColourPlane = chromaFormatIdc === 3 && reader.readFlag();
   const picWidth = reader.readUe();
   const picHeight = reader.readUe();
-  let left = 0;
-  let right = 0;
-  let top = 0;
-  let bottom = 0;
-  if (reader.readFlag()) {
-    left = reader.readUe();
-    right = reader.readUe();
-    top = reader.readUe();
-    bottom = reader.readUe();
-  }
+  const crop = readCropWindow(reader);
   const bitDepthLuma = reader.readUe() + 8;
   const bitDepthChroma = reader.readUe() + 8;
   if (bitDepthLuma > 16 || bitDepthChroma > 16) bad('bit depth > 16');
   const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
   const subWidth = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
   const subHeight = chromaArrayType === 1 ? 2 : 1;
-  const width = picWidth - subWidth * (left + right);
-  const height = picHeight - subHeight * (top + bottom);
+  const width = picWidth - subWidth * (crop.left + crop.right);
+  const height = picHeight - subHeight * (crop.top + crop.bottom);
   if (width <= 0 || height <= 0 || width > MAX_DIMENSION || height > MAX_DIMENSION) {
     bad(`implausible picture size ${width}x${height}`);
   }

@@ -1,12 +1,12 @@
 // rtspSource, probeStream and recordStream against a real RtspServer on loopback, checked with ffprobe/ffmpeg.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../errors/argus-error.js';
 import { scriptedRtspCamera, type ScriptedRtspCamera } from '../../testing/scripted-rtsp-camera.js';
+import { unusedPort } from '../../testing/unused-port.js';
 import { testSource } from '../loop-source.test-helper.js';
 import { RtspServer } from '../rtsp/rtsp-server.js';
 import { rtspSource } from '../rtsp/rtsp-source.js';
@@ -26,13 +26,6 @@ async function scriptedCamera(sdp: string): Promise<string> {
   return camera.url;
 }
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 1;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argus-tools-'));
@@ -68,7 +61,7 @@ describe('rtspSource', () => {
     expect(hasErrorCode(wrong, 'ARGUS_ERR_DRIVER_AUTH')).toBe(true);
     const missing = await firstValueFrom(rtspSource({ url: server.url('/nothing-here') })).catch((e: unknown) => e);
     expect(hasErrorCode(missing, 'ARGUS_ERR_RTSP_NOT_FOUND')).toBe(true);
-    const refused = await firstValueFrom(rtspSource({ url: `rtsp://127.0.0.1:${await closedPort()}/x` })).catch((e: unknown) => e);
+    const refused = await firstValueFrom(rtspSource({ url: `rtsp://127.0.0.1:${await unusedPort()}/x` })).catch((e: unknown) => e);
     expect(hasErrorCode(refused, 'ARGUS_ERR_DRIVER_UNREACHABLE')).toBe(true);
   });
 
