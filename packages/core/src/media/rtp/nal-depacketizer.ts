@@ -4,6 +4,9 @@ import type { RtpPacket } from './rtp-packet.js';
 import { MediaTimeline } from './media-timeline.js';
 import { sequenceDelta } from './sequence.js';
 
+/** What most packets complete: nothing. Shared, so the per-packet call allocates no array. */
+const NONE: MediaPacket[] = Object.freeze([]) as unknown as MediaPacket[];
+
 /** Options shared by the H.264 and H.265 depacketizers. */
 export interface NalDepacketizerOptions {
   /** Track the access units are emitted for (its `parameterSets` are the out-of-band ones, if any). */
@@ -101,16 +104,16 @@ export abstract class NalDepacketizer {
   /**
    * Takes the next RTP packet (in sequence order) and returns the access units it completes: usually none or one.
    * Payload bytes are referenced, not copied, until their access unit is emitted: do not reuse packet buffers.
+   * The returned array is read-only: the empty result (most packets) is one shared frozen array.
    */
   process(packet: RtpPacket): MediaPacket[] {
-    const out: MediaPacket[] = [];
     this.stats.packets += 1;
     let lost = false;
     if (this.#lastSequence >= 0) {
       const delta = sequenceDelta(packet.sequence, this.#lastSequence);
       if (delta <= 0) {
         this.stats.outOfOrder += 1;
-        return out;
+        return NONE;
       }
       if (delta > 1) {
         this.#onLoss(delta - 1);
@@ -118,8 +121,10 @@ export abstract class NalDepacketizer {
       }
     }
     this.#lastSequence = packet.sequence;
+    // Most packets complete nothing: no array for them (this runs once per RTP packet).
+    let first: MediaPacket | undefined;
     if (this.#auUnits.length > 0 || this.#auBroken || this.#fragmenting) {
-      if (packet.timestamp >>> 0 !== this.#auTimestamp) this.#finish(out);
+      if (packet.timestamp >>> 0 !== this.#auTimestamp) first = this.#finish();
     }
     // The missing packets may have been the start of this packet's access unit: it cannot be trusted either.
     if (lost) this.#auBroken = true;
@@ -127,15 +132,15 @@ export abstract class NalDepacketizer {
     this.#auTime = this.#timeline.unwrap(packet.timestamp);
     this.#auTimestamp = packet.timestamp >>> 0;
     this.depacketize(packet.payload);
-    if (packet.marker) this.#finish(out);
-    return out;
+    const last = packet.marker ? this.#finish() : undefined;
+    if (first === undefined) return last === undefined ? NONE : [last];
+    return last === undefined ? [first] : [first, last];
   }
 
   /** Emits the access unit in progress, if complete (end of stream). */
   flush(): MediaPacket[] {
-    const out: MediaPacket[] = [];
-    if (this.#auUnits.length > 0 || this.#auBroken || this.#fragmenting) this.#finish(out);
-    return out;
+    const unit = this.#auUnits.length > 0 || this.#auBroken || this.#fragmenting ? this.#finish() : undefined;
+    return unit === undefined ? [] : [unit];
   }
 
   /** Counters, for stats and logs. */
@@ -218,7 +223,8 @@ export abstract class NalDepacketizer {
     this.#waitForKeyframe = true;
   }
 
-  #finish(out: MediaPacket[]): void {
+  /** Ends the access unit in progress; returns it unless it is broken, empty or skipped. */
+  #finish(): MediaPacket | undefined {
     if (this.#fragmenting) this.#breakFragment();
     const units = this.#auUnits;
     const broken = this.#auBroken;
@@ -227,9 +233,9 @@ export abstract class NalDepacketizer {
     this.#auBroken = false;
     if (broken) {
       this.stats.dropped += 1;
-      return;
+      return undefined;
     }
-    if (units.length === 0) return;
+    if (units.length === 0) return undefined;
     let keyframe = false;
     const kinds = this.#codec.parameterSetKinds;
     let inBand: (Uint8Array | undefined)[] | undefined;
@@ -244,7 +250,7 @@ export abstract class NalDepacketizer {
     if (this.#waitForKeyframe) {
       if (!keyframe) {
         this.stats.skippedUntilKeyframe += 1;
-        return;
+        return undefined;
       }
       this.#waitForKeyframe = false;
     }
@@ -258,11 +264,9 @@ export abstract class NalDepacketizer {
     const pts = this.#timeline.toPts(this.#auTime);
     const wallClock = this.#timeline.wallClockOf(this.#auTimestamp);
     this.stats.emitted += 1;
-    out.push(
-      wallClock === undefined
-        ? { track: this.#track, pts, keyframe, units: emitted }
-        : { track: this.#track, pts, keyframe, units: emitted, wallClock },
-    );
+    return wallClock === undefined
+      ? { track: this.#track, pts, keyframe, units: emitted }
+      : { track: this.#track, pts, keyframe, units: emitted, wallClock };
   }
 
   #updateParameterSets(inBand: readonly (Uint8Array | undefined)[]): void {

@@ -132,13 +132,13 @@ export class RtpReceiver {
       this.#nextExt = ext;
       if (ext < this.#baseExt) this.#baseExt = ext;
     }
-    const out: RtpPacket[] = [];
     if (this.#window === 0) {
+      // TCP: nothing is held, so the packet goes straight out; an exact one-element array, no growth, no sort.
       this.#skipped += ext - this.#nextExt;
       this.#nextExt = ext + 1;
-      out.push(packet);
-      return out;
+      return [packet];
     }
+    const out: RtpPacket[] = [];
     while (ext - this.#nextExt >= this.#window) {
       this.#starting = false;
       if (this.#held === 0) {

@@ -113,6 +113,34 @@ describe('RtspMessageParser', () => {
     expect(frame.data.buffer).toBe(chunk.buffer);
   });
 
+  it('copies only a frame that spans chunks; frames after it stay views of their chunk, and chunks are never written', () => {
+    const payload = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+    const frames = [payload(1400, 1), payload(1400, 2), payload(1400, 3), payload(300, 4), payload(2000, 5)];
+    const stream = Buffer.concat(frames.map((f, i) => serializeInterleavedFrame(i % 2, f)));
+    // Cut inside frame 2's header, inside frame 2's payload, and inside frame 5, so one frame spans three chunks.
+    const cuts = [1404 + 2, 1404 + 700, 3 * 1404 + 304 + 10, 3 * 1404 + 304 + 1500, stream.length];
+    const chunks: Buffer[] = [];
+    let at = 0;
+    for (const cut of cuts) {
+      chunks.push(Buffer.from(stream.subarray(at, cut))); // each chunk its own ArrayBuffer, like socket reads
+      at = cut;
+    }
+    const before = chunks.map((c) => Buffer.from(c));
+    const parser = new RtspMessageParser();
+    const got: { data: Uint8Array; chunk: number }[] = [];
+    chunks.forEach((chunk, index) => {
+      for (const m of parser.process(chunk)) if (m.kind === 'interleaved') got.push({ data: m.data, chunk: index });
+    });
+    expect(got.map((g) => Array.from(g.data))).toEqual(frames.map((f) => Array.from(f)));
+    expect(parser.bufferedBytes).toBe(0);
+    const [first, second, third, fourth, fifth] = got;
+    expect(first?.data.buffer).toBe(chunks[0]?.buffer); // whole in chunk 0: a view
+    for (const spanning of [second, fifth]) expect(chunks.some((c) => c.buffer === spanning?.data.buffer)).toBe(false); // copied
+    expect(third?.data.buffer).toBe(chunks[2]?.buffer); // after a spanning frame, parsed in place: a view
+    expect(fourth?.data.buffer).toBe(chunks[2]?.buffer);
+    chunks.forEach((chunk, i) => expect(chunk.equals(before[i] ?? Buffer.alloc(0))).toBe(true));
+  });
+
   it('throws ARGUS_ERR_RTSP_MALFORMED, not a TypeError, on a bare CR inside a header line (found by fuzzing)', () => {
     expectMalformed(() => new RtspMessageParser().process(Buffer.from('RTSP/1.0 200 OK\r\nSession: 12345678\r-\r\n\r\n', 'latin1')));
     expectMalformed(() => new RtspMessageParser().process(Buffer.from('RTSP/1.0 200 OK\r\nCSeq: 1\r\n\tfolded\rvalue\r\n\r\n', 'latin1')));

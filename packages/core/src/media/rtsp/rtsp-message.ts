@@ -134,7 +134,15 @@ const STATUS_LINE = /^(RTSP\/\d\.\d) (\d{3})(?: (.*))?$/;
  * Incremental parser of an RTSP TCP byte stream: requests, responses and interleaved binary frames in any
  * order and split anywhere. Bounded: a start line + headers larger than `maxHeaderBytes`, a Content-Length
  * larger than `maxBodyBytes`, or bytes that are neither throw `ARGUS_ERR_RTSP_MALFORMED` (the connection is then
- * unusable). Interleaved payloads are views into the received chunk: no copy unless a frame spans chunks.
+ * unusable).
+ *
+ * Zero-copy: interleaved payloads (plain `Uint8Array` views) and bodies are views of the chunk they lie in; only a
+ * frame that spans two or more chunks is copied, once, into a buffer of its own of its exact size (a text message
+ * that spans chunks, rare and bounded, is joined). Held-back bytes are kept as the received chunks, never re-copied
+ * per read. Ownership rule: `process` takes the chunk over, so the caller must not write
+ * into it afterwards, for as long as any message handed out may live (Node's socket `'data'` Buffers are fresh per
+ * event and never reused, so passing them straight in is safe). The parser itself never writes into a chunk it was
+ * given nor into a buffer it has handed out, so a consumer may keep those views (e.g. until a frame is muxed).
  *
  * @example
  * ```ts
@@ -168,16 +176,54 @@ export class RtspMessageParser {
 
   /** Feeds one chunk of the stream; returns every complete message it finished, in order. */
   process(chunk: Uint8Array): RtspMessage[] {
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#pendingBytes > 0) {
-      this.#pending.push(buf);
-      this.#pendingBytes += buf.length;
-      if (this.#pendingBytes < this.#need) return [];
-      buf = Buffer.concat(this.#pending, this.#pendingBytes);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-    }
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: RtspMessage[] = [];
+    if (this.#pendingBytes === 0) {
+      this.#parseFrom(buf, out);
+      return out;
+    }
+    if (buf.length === 0) return out;
+    this.#pending.push(buf);
+    this.#pendingBytes += buf.length;
+    if (this.#pendingBytes < this.#need) return out;
+    // Finish the messages that straddle chunks, until what is left lies in one chunk and can be parsed in place.
+    while (this.#pending.length > 1) {
+      const first = this.#byteAt(0);
+      if (first === CR || first === LF) {
+        this.#consume(1);
+      } else if (first === DOLLAR) {
+        if (this.#pendingBytes < 4) {
+          this.#need = 4;
+          return out;
+        }
+        const length = (this.#byteAt(2) << 8) | this.#byteAt(3);
+        if (this.#pendingBytes < 4 + length) {
+          this.#need = 4 + length;
+          return out;
+        }
+        const channel = this.#byteAt(1);
+        this.#consume(4);
+        this.#frames++;
+        out.push({ kind: 'interleaved', channel, data: this.#take(length) });
+      } else {
+        // Text (a reply or a server's request) is rare and bounded by the header and body limits: join and parse.
+        this.#pending = [Buffer.concat(this.#pending, this.#pendingBytes)];
+      }
+    }
+    const rest = this.#pending[0];
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (rest !== undefined) this.#parseFrom(rest, out);
+    return out;
+  }
+
+  /** Counters for diagnostics. */
+  toJSON(): { messages: number; frames: number; bufferedBytes: number } {
+    return { messages: this.#messages, frames: this.#frames, bufferedBytes: this.#pendingBytes };
+  }
+
+  /** Parses `buf` in place; keeps what is left (a view, not a copy) as the pending data. */
+  #parseFrom(buf: Buffer, out: RtspMessage[]): void {
     let offset = 0;
     while (offset < buf.length) {
       const consumed = this.#parseOne(buf, offset, out);
@@ -185,17 +231,57 @@ export class RtspMessageParser {
       offset += consumed;
     }
     if (offset < buf.length) {
-      this.#pending = [buf.subarray(offset)];
+      this.#pending = [offset === 0 ? buf : buf.subarray(offset)];
       this.#pendingBytes = buf.length - offset;
     } else {
       this.#need = 0;
     }
-    return out;
   }
 
-  /** Counters for diagnostics. */
-  toJSON(): { messages: number; frames: number; bufferedBytes: number } {
-    return { messages: this.#messages, frames: this.#frames, bufferedBytes: this.#pendingBytes };
+  /** The pending byte at `index` (< pendingBytes), across chunks. */
+  #byteAt(index: number): number {
+    for (const part of this.#pending) {
+      if (index < part.length) return part[index] ?? 0;
+      index -= part.length;
+    }
+    return 0;
+  }
+
+  /** Drops `count` (<= pendingBytes) bytes from the front of the pending chunks. */
+  #consume(count: number): void {
+    this.#pendingBytes -= count;
+    while (count > 0) {
+      const first = this.#pending[0];
+      if (first === undefined) return;
+      if (count < first.length) {
+        this.#pending[0] = first.subarray(count);
+        return;
+      }
+      count -= first.length;
+      this.#pending.shift();
+    }
+  }
+
+  /** Removes `count` (<= pendingBytes) bytes from the front: a view when they lie in one chunk, else one copy. */
+  #take(count: number): Uint8Array {
+    const first = this.#pending[0];
+    if (first === undefined || count === 0) return EMPTY;
+    if (count <= first.length) {
+      const view = new Uint8Array(first.buffer, first.byteOffset, count);
+      this.#consume(count);
+      return view;
+    }
+    const copy = Buffer.allocUnsafe(count);
+    let at = 0;
+    while (at < count) {
+      const part = this.#pending[0];
+      if (part === undefined) break;
+      const n = Math.min(part.length, count - at);
+      copy.set(n === part.length ? part : part.subarray(0, n), at);
+      at += n;
+      this.#consume(n);
+    }
+    return copy;
   }
 
   #malformed(reason: string): ArgusError {
@@ -219,7 +305,8 @@ export class RtspMessageParser {
         return 0;
       }
       this.#frames++;
-      out.push({ kind: 'interleaved', channel: buf[start + 1] ?? 0, data: buf.subarray(start + 4, start + 4 + length) });
+      // A plain Uint8Array view: cheaper to create than a Buffer subarray, and no copy.
+      out.push({ kind: 'interleaved', channel: buf[start + 1] ?? 0, data: new Uint8Array(buf.buffer, buf.byteOffset + start + 4, length) });
       return 4 + length;
     }
     // The first byte of a start line is a letter of "RTSP/" or of a method name: reject binary garbage early.

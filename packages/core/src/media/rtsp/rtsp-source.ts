@@ -172,8 +172,9 @@ export function rtspSource(options: RtspSourceOptions): RtspSourceObservable {
         if (at === undefined) return;
         try {
           if (kind === 'rtp') {
-            // The client's bytes may be a view into a buffer it reuses: depacketizers keep views until a frame ends.
-            deliver(at, at.receiver.process(parseRtp(data.slice()), clock.now()));
+            // No copy: `data` is a view of a socket chunk (TCP) or datagram (UDP), fresh per read and never written
+            // again (RtspMessageParser's ownership rule), so depacketizers may keep views of it until a frame ends.
+            deliver(at, at.receiver.process(parseRtp(data), clock.now()));
           } else {
             for (const report of parseRtcp(data)) {
               if (report.type !== 'sr') continue;
