@@ -1,6 +1,8 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ArgusError, CORE_VERSION, hasErrorCode, type Kernel } from '@argus/core';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { registerAuthRoutes, type AuthRoutesOptions } from './auth/auth-routes.js';
+import { registerCameraRoutes } from './cameras/camera-routes.js';
 
 /** Options of {@link buildApp}. */
 export interface AppOptions {
@@ -11,6 +13,8 @@ export interface AppOptions {
    * reachable by the monitoring network alone.
    */
   metricsToken?: string;
+  /** Accounts, sessions and the audit log: every `/api/v1/*` route requires a session. */
+  security: AuthRoutesOptions;
 }
 
 /** Body of `GET /healthz`. */
@@ -36,7 +40,8 @@ function sameSecret(given: string, expected: string): boolean {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { kernel } = options;
   const startedAt = kernel.clock.now();
-  const app = Fastify({ logger: false, trustProxy: false });
+  // Unknown fields are errors, not silently dropped: a misspelt filter must not quietly return everything.
+  const app = Fastify({ logger: false, trustProxy: false, ajv: { customOptions: { removeAdditional: false } } });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasErrorCode(error)) {
@@ -59,6 +64,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const err = new ArgusError('ARGUS_ERR_API_NOT_FOUND', { method: request.method, url: request.url.split('?')[0] });
     return reply.status(404).send({ code: err.code, message: err.message });
   });
+
+  await registerAuthRoutes(app, options.security);
+  await registerCameraRoutes(app, kernel);
 
   app.get('/healthz', async (): Promise<HealthzBody> => {
     const states = kernel.plugins.states();

@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
-import { CORE_VERSION, hasErrorCode } from '@argus/core';
+import { resolve } from 'node:path';
+import { ArgusError, CORE_VERSION, hasErrorCode } from '@argus/core';
 import { probeStream, recordStream, type StreamProbe } from '@argus/core/media';
+import { AuditLog } from './audit/audit-log.js';
+import { demoFarmPlugin } from './demo-farm.js';
 import { loadServerConfig } from './load-config.js';
+import { openDatabase } from './open-database.js';
 import { startServer } from './start-server.js';
 
 const USAGE = `Usage: argus <command> [options]
@@ -12,6 +16,9 @@ Commands:
       --port N          listen port (ARGUS_PORT, default 8080)
       --host ADDR       listen address (ARGUS_HOST, default 0.0.0.0)
       --data-dir DIR    data directory (ARGUS_DATA_DIR, default ./data)
+      --demo            also run a simulated camera farm on 127.0.0.1 and add its cameras (npm start does)
+      --demo-cameras N  cameras of the demo farm (default 16)
+      --farm-port P     RTSP port of the demo farm (default 8554)
   probe <url>       identify a stream: codec, resolution, fps, bitrate, audio, whether auth succeeded
       --json            print the result as JSON (shape: see packages/server/README.md)
       --user U --pass P credentials (or put them in the URL)
@@ -21,6 +28,8 @@ Commands:
       --seconds N       seconds of media to record (required)
       --out FILE        output file (required)
       --user U --pass P --transport T   as for probe
+  audit verify      check the hash chain of the audit log (stop the server first: the database is locked)
+      --config FILE --data-dir DIR   where the data is, as for start
   version           print the version
   help              print this help
 `;
@@ -53,10 +62,17 @@ async function start(args: string[], io: CliIo): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      demo: { type: 'boolean' },
+      'demo-cameras': { type: 'string' },
+      'farm-port': { type: 'string' },
     },
     strict: true,
   });
   const server: Record<string, unknown> = {};
+  const demoCameras = values['demo-cameras'] === undefined ? 16 : Number(values['demo-cameras']);
+  if (!Number.isInteger(demoCameras) || demoCameras < 1 || demoCameras > 500) throw new Error(`--demo-cameras must be 1..500, got "${values['demo-cameras']}"`);
+  const farmPort = values['farm-port'] === undefined ? 8554 : Number(values['farm-port']);
+  if (!Number.isInteger(farmPort) || farmPort < 0 || farmPort > 65_535) throw new Error(`--farm-port must be 0..65535, got "${values['farm-port']}"`);
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port)) throw new Error(`--port must be an integer, got "${values.port}"`);
@@ -70,8 +86,22 @@ async function start(args: string[], io: CliIo): Promise<number> {
     overrides: Object.keys(server).length > 0 ? { server } : {},
   });
   const metricsToken = io.env['ARGUS_METRICS_TOKEN'];
-  const running = await startServer({ config, ...(metricsToken ? { metricsToken } : {}) });
+  const adminPassword = io.env['ARGUS_ADMIN_PASSWORD'];
+  const running = await startServer({
+    config,
+    ...(metricsToken ? { metricsToken } : {}),
+    ...(adminPassword ? { adminPassword } : {}),
+    ...cookieSecure(io.env['ARGUS_COOKIE_SECURE']),
+    ...(values.demo === true ? { plugins: [demoFarmPlugin({ cameras: demoCameras, port: farmPort })] } : {}),
+  });
   io.out(`argus ${CORE_VERSION} listening on ${running.url} (data in ${config.server.dataDir})\n`);
+  if (values.demo === true) {
+    io.out(`demo: ${running.kernel.devices.list({ tag: 'demo' }).length} simulated RTSP cameras on rtsp://127.0.0.1:${farmPort}/cam-01 ... (GET ${running.url}/api/v1/cameras)\n`);
+  }
+  // Shown once, on the terminal only (never logged): the operator needs it for the first login.
+  if (running.initialAdminPassword !== undefined) {
+    io.out(`initial administrator: admin / ${running.initialAdminPassword} (must be changed at first login)\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -79,6 +109,34 @@ async function start(args: string[], io: CliIo): Promise<number> {
   });
   await running.close();
   return 0;
+}
+
+function cookieSecure(value: string | undefined): { cookieSecure?: boolean | 'auto' } {
+  if (value === undefined || value === '') return {};
+  if (value === 'auto') return { cookieSecure: 'auto' };
+  if (value === 'true' || value === 'false') return { cookieSecure: value === 'true' };
+  throw new Error(`ARGUS_COOKIE_SECURE must be true, false or auto, got "${value}"`);
+}
+
+/** `argus audit verify`: walks the hash chain with the server stopped. */
+async function auditCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'verify') throw new Error(`audit takes the subcommand "verify", got ${sub === undefined ? 'none' : `"${sub}"`}`);
+  const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'data-dir': { type: 'string' } }, strict: true });
+  const config = await loadServerConfig({
+    ...(values.config === undefined ? {} : { file: values.config }),
+    env: io.env,
+    overrides: values['data-dir'] === undefined ? {} : { server: { dataDir: values['data-dir'] } },
+  });
+  const db = await openDatabase(resolve(config.server.dataDir));
+  try {
+    const result = await (await AuditLog.open({ db })).verify();
+    if (!result.ok) throw new ArgusError('ARGUS_ERR_AUDIT_TAMPERED', { seq: result.firstBadSeq, reason: result.reason });
+    io.out(`audit log OK: ${result.entries} entries\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
 }
 
 const SOURCE_OPTIONS = {
@@ -168,6 +226,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await probe(rest, io);
       case 'record':
         return await record(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
       case 'version':
       case '--version':
         io.out(`${CORE_VERSION}\n`);

@@ -5,9 +5,24 @@
  */
 export { buildApp } from './app.js';
 export type { AppOptions, HealthzBody } from './app.js';
+export { AuditLog, auditEntryHash } from './audit/audit-log.js';
+export type { AuditEntry, AuditLogOptions, AuditRecord, AuditVerification } from './audit/audit-log.js';
+export { SESSION_COOKIE } from './auth/auth-routes.js';
+export type { AuthRoutesOptions } from './auth/auth-routes.js';
+export { ADMIN_ROLE, AuthService } from './auth/auth-service.js';
+export type { AuthContext, AuthServiceOptions, LoginResult, UserView } from './auth/auth-service.js';
+export { LoginThrottle } from './auth/login-throttle.js';
+export type { LoginThrottleOptions } from './auth/login-throttle.js';
+export { checkPasswordPolicy, PASSWORD_MIN_LENGTH } from './auth/password-policy.js';
+export { registerCameraRoutes } from './cameras/camera-routes.js';
+export type { CameraPage } from './cameras/camera-routes.js';
+export { demoFarmPlugin } from './demo-farm.js';
+export type { DemoFarmOptions } from './demo-farm.js';
 export { main } from './cli.js';
 export type { CliIo } from './cli.js';
 export { loadServerConfig } from './load-config.js';
 export type { ConfigSources } from './load-config.js';
+export { openDatabase } from './open-database.js';
+export type { Database } from './open-database.js';
 export { startServer } from './start-server.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';

@@ -1,8 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createKernel, createLogger, type ArgusConfig, type Kernel, type Logger } from '@argus/core';
+import { createKernel, createLogger, type ArgusConfig, type ArgusPlugin, type Clock, type Kernel, type Logger } from '@argus/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { AuditLog } from './audit/audit-log.js';
+import type { AuthRoutesOptions } from './auth/auth-routes.js';
+import { AuthService } from './auth/auth-service.js';
+import { openDatabase, type Database } from './open-database.js';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -12,6 +16,20 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Bearer token that protects `GET /metrics` (`ARGUS_METRICS_TOKEN`). */
   metricsToken?: string;
+  /** Clock of the kernel, sessions, lockouts and audit times; default the system clock (tests pass a `ManualClock`). */
+  clock?: Clock;
+  /**
+   * Password of the `admin` account created when no administrator exists (`ARGUS_ADMIN_PASSWORD`); when unset a
+   * random one is made and returned once in {@link RunningServer.initialAdminPassword}. Either way it must be
+   * changed at first login.
+   */
+  adminPassword?: string;
+  /** `Secure` flag of the session cookie (`ARGUS_COOKIE_SECURE`); default `'auto'` (set over HTTPS). */
+  cookieSecure?: boolean | 'auto';
+  /** Per-IP limit of the login and password routes; default 20 per minute; `false` for none. */
+  authRateLimit?: AuthRoutesOptions['rateLimit'];
+  /** Plugins to register before the kernel starts (for example `demoFarmPlugin()`). */
+  plugins?: readonly ArgusPlugin[];
 }
 
 /** A running reference server. */
@@ -20,6 +38,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly kernel: Kernel;
+  /** The random password of a newly created `admin` account; set only on the start that created it. */
+  readonly initialAdminPassword?: string;
   /** Stops accepting requests, then stops plugins and core services. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -39,14 +59,30 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger({ name: 'argus', level: config.log.level });
   await mkdir(resolve(config.server.dataDir), { recursive: true });
 
-  const kernel = createKernel({ config, logger });
-  await kernel.start();
+  const db: Database = await openDatabase(resolve(config.server.dataDir));
+  const kernel = createKernel({ config, logger, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   let app: FastifyInstance;
+  let generatedPassword: string | undefined;
   try {
-    app = await buildApp({ kernel, ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }) });
+    if (options.plugins !== undefined && options.plugins.length > 0) await kernel.use(...options.plugins);
+    await kernel.start();
+    const audit = await AuditLog.open({ db, clock: kernel.clock });
+    const auth = new AuthService({ db, audit, clock: kernel.clock, logger: logger.child({ component: 'auth' }) });
+    ({ generatedPassword } = await auth.ensureAdmin(options.adminPassword));
+    app = await buildApp({
+      kernel,
+      ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
+      security: {
+        auth,
+        audit,
+        ...(options.cookieSecure === undefined ? {} : { cookieSecure: options.cookieSecure }),
+        ...(options.authRateLimit === undefined ? {} : { rateLimit: options.authRateLimit }),
+      },
+    });
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
     await kernel.stop();
+    await db.close();
     throw err;
   }
   const address = app.server.address();
@@ -60,10 +96,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url,
     app,
     kernel,
+    ...(generatedPassword === undefined ? {} : { initialAdminPassword: generatedPassword }),
     close() {
       closing ??= (async () => {
         await app.close();
         await kernel.stop();
+        await db.close();
         logger.info('argus server stopped');
       })();
       return closing;

@@ -1,4 +1,5 @@
 import { API_ERRORS } from './codes/api.js';
+import { AUTH_ERRORS } from './codes/auth.js';
 import { CORE_ERRORS } from './codes/core.js';
 import { DEVICE_ERRORS } from './codes/device.js';
 import { DRIVER_ERRORS } from './codes/driver.js';
@@ -20,6 +21,7 @@ export const ERROR_CODES = Object.freeze({
   ...STREAM_ERRORS,
   ...API_ERRORS,
   ...MEDIA_ERRORS,
+  ...AUTH_ERRORS,
 });
 
 /** Every stable error code. */

@@ -1,0 +1,222 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import { ArgusError } from '@argus/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.js';
+import { ADMIN_ROLE, type AuthContext, type AuthService } from './auth-service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's session on `/api/v1/*` routes (set by the authentication hook). */
+    auth: AuthContext | null;
+  }
+}
+
+/** Options of the authentication and user routes. */
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  audit: AuditLog;
+  /**
+   * `Secure` flag of the session cookie: `'auto'` (default) sets it when the request came over HTTPS. Browsers
+   * drop a `Secure` cookie received over plain HTTP, so forcing `true` behind plain-HTTP loopback breaks logins.
+   */
+  cookieSecure?: boolean | 'auto';
+  /** Requests per IP and window on the login and password routes; `false` turns the limit off. Default 20/min. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+}
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'argus_session';
+
+const API = '/api/v1';
+// Routes a user who must change the password may still use.
+const OPEN_WHILE_CHANGE_REQUIRED = new Set([`POST ${API}/auth/password`, `POST ${API}/auth/logout`, `GET ${API}/auth/me`]);
+
+const USERNAME = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,63}$' } as const;
+const AGENCY = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const ROLES = { type: 'array', maxItems: 16, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } as const;
+const PASSWORD = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const USER_PARAMS = { type: 'object', required: ['username'], properties: { username: USERNAME } } as const;
+
+function tokenOf(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header !== undefined) return header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  return request.cookies[SESSION_COOKIE] ?? '';
+}
+
+/**
+ * Admin-only routes, checked in the authentication hook, before input validation: a non-admin gets 403 whatever
+ * they send, and learns nothing of the route's schema.
+ */
+const ADMIN_ROUTES: ReadonlyMap<string, string> = new Map([
+  [`GET ${API}/users`, 'list users'],
+  [`POST ${API}/users`, 'create users'],
+  [`GET ${API}/users/:username`, 'read users'],
+  [`PATCH ${API}/users/:username`, 'update users'],
+  [`DELETE ${API}/users/:username`, 'delete users'],
+  [`GET ${API}/audit`, 'read the audit log'],
+]);
+
+function requireAdmin(request: FastifyRequest, action: string): AuthContext {
+  const context = request.auth!;
+  if (!context.user.roles.includes(ADMIN_ROLE)) throw new ArgusError('ARGUS_ERR_API_FORBIDDEN', { action });
+  return context;
+}
+
+/**
+ * Registers session authentication on every `/api/v1/*` route (bearer token or session cookie; only
+ * `POST /api/v1/auth/login` is open), the forced password change, and the auth, user and audit routes.
+ */
+export async function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
+  const { auth, audit } = options;
+  const limit = options.rateLimit ?? { max: 20, timeWindowMs: 60_000 };
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new ArgusError('ARGUS_ERR_AUTH_RATE_LIMITED', { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+  });
+  const limited = limit === false ? {} : { rateLimit: { max: limit.max, timeWindow: limit.timeWindowMs } };
+  app.decorateRequest('auth', null);
+
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith(`${API}/`) || request.is404) return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (route === `POST ${API}/auth/login`) return;
+    const context = await auth.authenticate(tokenOf(request));
+    if (context === undefined) throw new ArgusError('ARGUS_ERR_API_UNAUTHORIZED');
+    if (context.user.mustChangePassword && !OPEN_WHILE_CHANGE_REQUIRED.has(route)) throw new ArgusError('ARGUS_ERR_AUTH_PASSWORD_CHANGE_REQUIRED');
+    request.auth = context;
+    const adminAction = ADMIN_ROUTES.get(route);
+    if (adminAction !== undefined) requireAdmin(request, adminAction);
+  });
+
+  const setCookie = (request: FastifyRequest, reply: FastifyReply, token: string) =>
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: options.cookieSecure === undefined || options.cookieSecure === 'auto' ? request.protocol === 'https' : options.cookieSecure,
+      maxAge: Math.floor(auth.sessionTtlMs / 1000),
+    });
+  const clearCookie = (reply: FastifyReply) => reply.clearCookie(SESSION_COOKIE, { path: '/' });
+
+  app.post<{ Body: { username: string; password: string } }>(
+    `${API}/auth/login`,
+    {
+      config: limited,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          additionalProperties: false,
+          properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: PASSWORD },
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.login(request.body.username, request.body.password, request.ip);
+      setCookie(request, reply, result.token);
+      return result;
+    },
+  );
+
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    `${API}/auth/password`,
+    {
+      config: limited,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+          properties: { currentPassword: PASSWORD, newPassword: PASSWORD },
+        },
+      },
+    },
+    async (request, reply) => {
+      await auth.changePassword(request.auth!, request.body.currentPassword, request.body.newPassword);
+      clearCookie(reply);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(`${API}/auth/logout`, async (request, reply) => {
+    await auth.logout(request.auth!);
+    clearCookie(reply);
+    return reply.status(204).send();
+  });
+
+  app.get(`${API}/auth/me`, async (request) => {
+    const { username, agency, roles, mustChangePassword } = request.auth!.user;
+    return { username, agency, roles, mustChangePassword };
+  });
+
+  app.get(`${API}/users`, async (request) => {
+    requireAdmin(request, 'list users');
+    return { users: await auth.listUsers() };
+  });
+
+  app.post<{ Body: { username: string; agency: string; roles?: string[]; password: string } }>(
+    `${API}/users`,
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['username', 'agency', 'password'],
+          additionalProperties: false,
+          properties: { username: USERNAME, agency: AGENCY, roles: ROLES, password: PASSWORD },
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireAdmin(request, 'create users').user.username;
+      const user = await auth.createUser(actor, { ...request.body, roles: request.body.roles ?? [] });
+      return reply.status(201).send(user);
+    },
+  );
+
+  app.get<{ Params: { username: string } }>(`${API}/users/:username`, { schema: { params: USER_PARAMS } }, async (request) => {
+    requireAdmin(request, 'read users');
+    return auth.getUser(request.params.username);
+  });
+
+  app.patch<{ Params: { username: string }; Body: { agency?: string; roles?: string[]; password?: string } }>(
+    `${API}/users/:username`,
+    {
+      schema: {
+        params: USER_PARAMS,
+        body: { type: 'object', minProperties: 1, additionalProperties: false, properties: { agency: AGENCY, roles: ROLES, password: PASSWORD } },
+      },
+    },
+    async (request) => {
+      const actor = requireAdmin(request, 'update users').user.username;
+      return auth.updateUser(actor, request.params.username, request.body);
+    },
+  );
+
+  app.delete<{ Params: { username: string } }>(`${API}/users/:username`, { schema: { params: USER_PARAMS } }, async (request, reply) => {
+    const actor = requireAdmin(request, 'delete users').user.username;
+    await auth.deleteUser(actor, request.params.username);
+    return reply.status(204).send();
+  });
+
+  app.get<{ Querystring: { from?: number; limit?: number } }>(
+    `${API}/audit`,
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { from: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request, 'read the audit log');
+      const limit = request.query.limit ?? 100;
+      const entries = await audit.list({ ...(request.query.from === undefined ? {} : { from: request.query.from }), limit: limit + 1 });
+      const next = entries.length > limit ? entries.pop()!.seq : undefined;
+      return { entries, ...(next === undefined ? {} : { next }) };
+    },
+  );
+}
