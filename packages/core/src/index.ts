@@ -116,6 +116,8 @@ export type {
   CameraLocation,
   ValidationIssue,
 } from './devices/camera-schema.js';
+export { CAMERA_FAMILY_DRIVERS, CAMERA_TYPES, DEFAULT_CAMERA_DRIVER, cameraTypeFrom, driverForCameraType } from './devices/camera-types.js';
+export type { CameraTypeInfo } from './devices/camera-types.js';
 export { redactCamera } from './devices/redact-camera.js';
 export type { RedactedCamera } from './devices/redact-camera.js';
 export { MemoryDeviceStore } from './devices/device-store.js';

@@ -66,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await registerAuthRoutes(app, options.security);
-  await registerCameraRoutes(app, kernel);
+  await registerCameraRoutes(app, kernel, options.security.audit);
 
   app.get('/healthz', async (): Promise<HealthzBody> => {
     const states = kernel.plugins.states();

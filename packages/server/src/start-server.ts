@@ -6,6 +6,8 @@ import { buildApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AuthRoutesOptions } from './auth/auth-routes.js';
 import { AuthService } from './auth/auth-service.js';
+import { LevelDeviceStore } from './inventory/level-device-store.js';
+import { SecretBox } from './inventory/secret-box.js';
 import { openDatabase, type Database } from './open-database.js';
 
 /** Options of {@link startServer}. */
@@ -59,8 +61,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger({ name: 'argus', level: config.log.level });
   await mkdir(resolve(config.server.dataDir), { recursive: true });
 
+  // The key is checked before the database opens, so a refused key file leaves nothing to clean up.
+  const secrets = await SecretBox.open(resolve(config.server.dataDir));
   const db: Database = await openDatabase(resolve(config.server.dataDir));
-  const kernel = createKernel({ config, logger, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const deviceStore = new LevelDeviceStore({ db, secrets, logger: logger.child({ component: 'inventory' }) });
+  const kernel = createKernel({ config, logger, deviceStore, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   let app: FastifyInstance;
   let generatedPassword: string | undefined;
   try {

@@ -1,6 +1,7 @@
 import { API_ERRORS } from './codes/api.js';
 import { AUTH_ERRORS } from './codes/auth.js';
 import { CORE_ERRORS } from './codes/core.js';
+import { DATA_ERRORS } from './codes/data.js';
 import { DEVICE_ERRORS } from './codes/device.js';
 import { DRIVER_ERRORS } from './codes/driver.js';
 import { MEDIA_ERRORS } from './codes/media.js';
@@ -22,6 +23,7 @@ export const ERROR_CODES = Object.freeze({
   ...API_ERRORS,
   ...MEDIA_ERRORS,
   ...AUTH_ERRORS,
+  ...DATA_ERRORS,
 });
 
 /** Every stable error code. */

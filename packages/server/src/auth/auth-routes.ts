@@ -55,6 +55,10 @@ const ADMIN_ROUTES: ReadonlyMap<string, string> = new Map([
   [`PATCH ${API}/users/:username`, 'update users'],
   [`DELETE ${API}/users/:username`, 'delete users'],
   [`GET ${API}/audit`, 'read the audit log'],
+  [`POST ${API}/cameras`, 'create cameras'],
+  [`PATCH ${API}/cameras/:id`, 'update cameras'],
+  [`DELETE ${API}/cameras/:id`, 'delete cameras'],
+  [`POST ${API}/cameras/import`, 'import cameras'],
 ]);
 
 function requireAdmin(request: FastifyRequest, action: string): AuthContext {

@@ -1,9 +1,15 @@
-import { ArgusError, CAMERA_CATEGORIES, redactCamera, type Camera, type Kernel, type RedactedCamera } from '@argus/core';
+import { ArgusError, CAMERA_CATEGORIES, redactCamera, type Camera, type CameraInput, type CameraPatch, type Kernel, type RedactedCamera } from '@argus/core';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ADMIN_ROLE } from '../auth/auth-service.js';
+import { cameraCensus, censusToCsv, type CameraCensus } from './camera-census.js';
+import { importCameras, type ImportResult } from './camera-import.js';
 
 const API = '/api/v1';
 const MAX_LIMIT = 500;
+/** Largest census CSV accepted by `POST /api/v1/cameras/import`. */
+const IMPORT_BODY_LIMIT = 50 * 1024 * 1024;
+const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
 
 interface ListQuery {
   agency?: string;
@@ -61,12 +67,35 @@ function matches(camera: Camera, query: ListQuery): boolean {
   return true;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON cannot say `undefined`: `null` in a patch removes the field (top level, or inside location/connection). */
+function patchFromJson(body: unknown): CameraPatch {
+  if (!isPlainObject(body)) throw new ArgusError('ARGUS_ERR_API_INVALID_REQUEST', { reason: 'the body must be a JSON object' });
+  const nullToUndefined = (value: unknown) => (value === null ? undefined : value);
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    patch[key] =
+      (key === 'location' || key === 'connection') && isPlainObject(value)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nullToUndefined(v)]))
+        : nullToUndefined(value);
+  }
+  return patch as CameraPatch;
+}
+
 /**
- * Camera inventory routes: `GET /api/v1/cameras` (filters, cursor paging by id) and `GET /api/v1/cameras/:id`.
- * Callers see only their agency's cameras unless they are admins; a camera of another agency is answered 404,
- * exactly like one that does not exist. Connection passwords are never returned.
+ * Camera inventory routes: `GET /api/v1/cameras` (filters, cursor paging by id), `GET /api/v1/cameras/:id`,
+ * the admin writes `POST /api/v1/cameras`, `PATCH` and `DELETE /api/v1/cameras/:id`, the census CSV import
+ * `POST /api/v1/cameras/import` and `GET /api/v1/reports/census`. Callers see only their agency's cameras unless
+ * they are admins; a camera of another agency is answered 404, exactly like one that does not exist. Connection
+ * passwords are never returned. Admin-only routes are enforced by the `ADMIN_ROUTES` table of the auth hook.
  */
-export async function registerCameraRoutes(app: FastifyInstance, kernel: Kernel): Promise<void> {
+export async function registerCameraRoutes(app: FastifyInstance, kernel: Kernel, audit?: AuditLog): Promise<void> {
+  /** Every change to the inventory is audited with who made it. */
+  const record = async (request: FastifyRequest, action: string, target: string | undefined, details?: Record<string, unknown>) =>
+    audit?.append({ actor: request.auth!.user.username, action, ...(target === undefined ? {} : { target }), outcome: 'success', ...(details === undefined ? {} : { details }) });
   app.get<{ Querystring: ListQuery }>(`${API}/cameras`, { schema: { querystring: listQuerySchema } }, async (request): Promise<CameraPage> => {
     const query = request.query;
     const limit = query.limit ?? 100;
@@ -92,6 +121,45 @@ export async function registerCameraRoutes(app: FastifyInstance, kernel: Kernel)
       const camera = kernel.devices.tryGet(request.params.id);
       if (camera === undefined || !visible(request, camera)) throw new ArgusError('ARGUS_ERR_DEVICE_NOT_FOUND', { id: request.params.id });
       return redactCamera(camera);
+    },
+  );
+
+  app.post<{ Body: CameraInput }>(`${API}/cameras`, async (request, reply) => {
+    const camera = await kernel.devices.add(request.body);
+    await record(request, 'camera.create', camera.id);
+    return reply.status(201).send(redactCamera(camera));
+  });
+
+  app.patch<{ Params: { id: string }; Body: unknown }>(`${API}/cameras/:id`, { schema: { params: ID_PARAMS } }, async (request): Promise<RedactedCamera> => {
+    const camera = await kernel.devices.update(request.params.id, patchFromJson(request.body));
+    await record(request, 'camera.update', camera.id);
+    return redactCamera(camera);
+  });
+
+  app.delete<{ Params: { id: string } }>(`${API}/cameras/:id`, { schema: { params: ID_PARAMS } }, async (request, reply) => {
+    await kernel.devices.remove(request.params.id);
+    await record(request, 'camera.delete', request.params.id);
+    return reply.status(204).send();
+  });
+
+  if (!app.hasContentTypeParser('text/csv')) {
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  }
+
+  app.post<{ Body: unknown }>(`${API}/cameras/import`, { bodyLimit: IMPORT_BODY_LIMIT }, async (request): Promise<ImportResult> => {
+    if (typeof request.body !== 'string') throw new ArgusError('ARGUS_ERR_API_INVALID_REQUEST', { reason: 'send the census as Content-Type: text/csv' });
+    const result = await importCameras(kernel.devices, request.body);
+    await record(request, 'camera.import', undefined, { created: result.created, updated: result.updated, failed: result.failed });
+    return result;
+  });
+
+  app.get<{ Querystring: { format?: 'json' | 'csv' } }>(
+    `${API}/reports/census`,
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'] } } } } },
+    async (request, reply): Promise<CameraCensus | string> => {
+      const census = cameraCensus(kernel.devices.list().filter((camera) => visible(request, camera)));
+      if (request.query.format !== 'csv') return census;
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="census.csv"').send(censusToCsv(census));
     },
   );
 }
