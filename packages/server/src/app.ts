@@ -3,6 +3,10 @@ import { ArgusError, CORE_VERSION, hasErrorCode, type Kernel } from '@argus/core
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { registerAuthRoutes, type AuthRoutesOptions } from './auth/auth-routes.js';
 import { registerCameraRoutes } from './cameras/camera-routes.js';
+import { registerApiDocs } from './docs/api-docs.js';
+import type { HealthMonitor } from './health/health-monitor.js';
+import { registerHealthRoutes } from './health/health-routes.js';
+import { registerLiveRoutes } from './live/live-routes.js';
 
 /** Options of {@link buildApp}. */
 export interface AppOptions {
@@ -15,6 +19,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Accounts, sessions and the audit log: every `/api/v1/*` route requires a session. */
   security: AuthRoutesOptions;
+  /** Camera health sampler behind the `/api/v1/health` routes; default one the caller never starts (all `unknown`). */
+  health?: HealthMonitor;
 }
 
 /** Body of `GET /healthz`. */
@@ -65,8 +71,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.status(404).send({ code: err.code, message: err.message });
   });
 
+  // Before every route: the OpenAPI document collects route schemas as routes are added.
+  await registerApiDocs(app);
   await registerAuthRoutes(app, options.security);
   await registerCameraRoutes(app, kernel, options.security.audit);
+  await registerHealthRoutes(app, kernel, options.health);
+  await registerLiveRoutes(app, kernel, { audit: options.security.audit });
 
   app.get('/healthz', async (): Promise<HealthzBody> => {
     const states = kernel.plugins.states();

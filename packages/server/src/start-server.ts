@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AuthRoutesOptions } from './auth/auth-routes.js';
 import { AuthService } from './auth/auth-service.js';
+import { HealthMonitor, kernelHealthSources } from './health/health-monitor.js';
 import { LevelDeviceStore } from './inventory/level-device-store.js';
 import { SecretBox } from './inventory/secret-box.js';
 import { openDatabase, type Database } from './open-database.js';
@@ -40,6 +41,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly kernel: Kernel;
+  /** Camera health sampler (every 10 s); `sampleNow()` takes a sample at once. */
+  readonly health: HealthMonitor;
   /** The random password of a newly created `admin` account; set only on the start that created it. */
   readonly initialAdminPassword?: string;
   /** Stops accepting requests, then stops plugins and core services. Safe to call twice. */
@@ -68,6 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const kernel = createKernel({ config, logger, deviceStore, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   let app: FastifyInstance;
   let generatedPassword: string | undefined;
+  const health = new HealthMonitor({ sources: kernelHealthSources(kernel), clock: kernel.clock, logger: logger.child({ component: 'health' }) });
   try {
     if (options.plugins !== undefined && options.plugins.length > 0) await kernel.use(...options.plugins);
     await kernel.start();
@@ -76,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ({ generatedPassword } = await auth.ensureAdmin(options.adminPassword));
     app = await buildApp({
       kernel,
+      health,
       ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
       security: {
         auth,
@@ -94,6 +99,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  health.start();
   logger.info({ url, dataDir: config.server.dataDir }, 'argus server listening');
 
   let closing: Promise<void> | undefined;
@@ -101,9 +107,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url,
     app,
     kernel,
+    health,
     ...(generatedPassword === undefined ? {} : { initialAdminPassword: generatedPassword }),
     close() {
       closing ??= (async () => {
+        health.stop();
         await app.close();
         await kernel.stop();
         await db.close();

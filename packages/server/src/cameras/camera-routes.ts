@@ -1,9 +1,9 @@
 import { ArgusError, CAMERA_CATEGORIES, redactCamera, type Camera, type CameraInput, type CameraPatch, type Kernel, type RedactedCamera } from '@argus/core';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ADMIN_ROLE } from '../auth/auth-service.js';
 import { cameraCensus, censusToCsv, type CameraCensus } from './camera-census.js';
 import { importCameras, type ImportResult } from './camera-import.js';
+import { canSeeCamera } from './camera-scope.js';
 
 const API = '/api/v1';
 const MAX_LIMIT = 500;
@@ -46,10 +46,8 @@ const listQuerySchema = {
   },
 } as const;
 
-/** The cameras the caller may see: every camera for an admin, else those of the caller's agency. */
 function visible(request: FastifyRequest, camera: Camera): boolean {
-  const user = request.auth!.user;
-  return user.roles.includes(ADMIN_ROLE) || camera.agency === user.agency;
+  return canSeeCamera(request.auth!.user, camera);
 }
 
 function matches(camera: Camera, query: ListQuery): boolean {
