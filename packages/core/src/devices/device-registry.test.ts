@@ -171,6 +171,61 @@ describe('DeviceRegistry.list', () => {
   });
 });
 
+describe('DeviceRegistry.scan', () => {
+  const walk = (registry: DeviceRegistry, after?: string) => {
+    const ids: string[] = [];
+    registry.scan(after, (camera) => void ids.push(camera.id));
+    return ids;
+  };
+
+  it('walks cameras in id order from after a cursor, keeping the order and the records through every write', async () => {
+    const registry = new DeviceRegistry();
+    for (const id of ['m', 'c', 'x']) await registry.add(input({ id }));
+    expect(walk(registry)).toEqual(['c', 'm', 'x']);
+    // The index now exists: later writes must keep it sorted and current, not rebuild it from insertion order.
+    await registry.add(input({ id: 'a' }));
+    await registry.upsert(input({ id: 'n' }));
+    await registry.upsert(input({ id: 'm', name: 'Renamed' }));
+    await registry.remove('x');
+    await registry.update('c', { name: 'Gate C' });
+    expect(walk(registry)).toEqual(['a', 'c', 'm', 'n']);
+    expect(registry.list().map((c) => [c.id, c.name])).toEqual([['a', 'Gate 3'], ['c', 'Gate C'], ['m', 'Renamed'], ['n', 'Gate 3']]);
+    expect(walk(registry, 'c')).toEqual(['m', 'n']);
+    expect(walk(registry, 'd')).toEqual(['m', 'n']);
+    expect(walk(registry, 'n')).toEqual([]);
+    expect(walk(registry, 'Z')).toEqual(['a', 'c', 'm', 'n']);
+  });
+
+  it('orders by code unit, as the cursor compares, and includes cameras loaded by init', async () => {
+    const store = new MemoryDeviceStore();
+    const writer = new DeviceRegistry({ store });
+    for (const id of ['b-2', 'B-1', 'a_1', 'a.1']) await writer.add(input({ id }));
+    const registry = new DeviceRegistry({ store });
+    await registry.init();
+    expect(walk(registry)).toEqual(['B-1', 'a.1', 'a_1', 'b-2']);
+    await registry.add(input({ id: 'a0' }));
+    expect(walk(registry, 'a.1')).toEqual(['a0', 'a_1', 'b-2']);
+  });
+
+  it('stops when visit returns false', async () => {
+    const registry = new DeviceRegistry();
+    for (const id of ['a', 'b', 'c', 'd']) await registry.add(input({ id, ptz: id !== 'b' }));
+    const page: string[] = [];
+    registry.scan('a', (camera) => !camera.ptz || page.push(camera.id) < 1);
+    expect(page).toEqual(['c']);
+  });
+
+  it('leaves a camera out of the walk when its store write fails', async () => {
+    const store = new MemoryDeviceStore();
+    const registry = new DeviceRegistry({ store });
+    await registry.add(input({ id: 'a' }));
+    expect(walk(registry)).toEqual(['a']);
+    store.put = () => Promise.reject(new Error('disk full'));
+    await expect(registry.add(input({ id: 'b' }))).rejects.toThrow('disk full');
+    expect(walk(registry)).toEqual(['a']);
+  });
+});
+
 describe('DeviceRegistry events', () => {
   it('emits bus events and changes$ for add, update and remove, never with the password', async () => {
     const bus = new EventBus();

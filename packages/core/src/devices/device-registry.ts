@@ -116,6 +116,8 @@ function withoutUndefined<T extends object>(value: T): T {
  */
 export class DeviceRegistry {
   readonly #cameras = new Map<string, Camera>();
+  /** The cameras in id order, built on the first ordered read and kept up to date by every write after that. */
+  #sorted: Camera[] | undefined;
   readonly #changes = new Subject<DeviceChange>();
   readonly #bus: EventBus | undefined;
   readonly #clock: Clock;
@@ -169,6 +171,7 @@ export class DeviceRegistry {
         }
       }
       for (const [id, camera] of accepted) this.#cameras.set(id, camera);
+      this.#sorted = undefined;
       for (const skip of skipped) this.#logger.warn({ cameraId: skip.id, reason: skip.reason }, 'stored camera skipped');
       return { loaded: accepted.size, skipped };
     });
@@ -186,6 +189,7 @@ export class DeviceRegistry {
       const camera = deepFreeze({ ...parsed, createdAt: now, updatedAt: now } as Camera);
       await this.#store.put(camera);
       this.#cameras.set(camera.id, camera);
+      this.#indexPut(camera);
       this.#announce('added', camera, undefined);
       return camera;
     });
@@ -226,6 +230,7 @@ export class DeviceRegistry {
       const camera = deepFreeze({ ...parsed, createdAt: now, updatedAt: now } as Camera);
       await this.#store.put(camera);
       this.#cameras.set(camera.id, camera);
+      this.#indexPut(camera);
       this.#announce('added', camera, undefined);
       return camera;
     });
@@ -237,6 +242,7 @@ export class DeviceRegistry {
       const previous = this.get(id);
       await this.#store.delete(id);
       this.#cameras.delete(id);
+      this.#indexRemove(id);
       this.#announce('removed', undefined, previous);
       return previous;
     });
@@ -257,22 +263,54 @@ export class DeviceRegistry {
   /** Cameras matching every given field of `filter`, by id. */
   list(filter: CameraFilter = {}): Camera[] {
     const result: Camera[] = [];
-    for (const camera of this.#cameras.values()) {
-      if (filter.agency !== undefined && camera.agency !== filter.agency) continue;
-      if (filter.category !== undefined && camera.category !== filter.category) continue;
-      if (filter.cameraType !== undefined && camera.cameraType !== filter.cameraType) continue;
-      if (filter.ptz !== undefined && camera.ptz !== filter.ptz) continue;
-      if (filter.group !== undefined && !camera.groups.includes(filter.group)) continue;
-      if (filter.tag !== undefined && !camera.tags.includes(filter.tag)) continue;
+    this.scan(undefined, (camera) => {
+      if (filter.agency !== undefined && camera.agency !== filter.agency) return;
+      if (filter.category !== undefined && camera.category !== filter.category) return;
+      if (filter.cameraType !== undefined && camera.cameraType !== filter.cameraType) return;
+      if (filter.ptz !== undefined && camera.ptz !== filter.ptz) return;
+      if (filter.group !== undefined && !camera.groups.includes(filter.group)) return;
+      if (filter.tag !== undefined && !camera.tags.includes(filter.tag)) return;
       result.push(camera);
+    });
+    return result;
+  }
+
+  /**
+   * Visits cameras in id order (code-unit order, as `<` compares strings), starting after the id `after` when
+   * given (which need not exist), until `visit` returns `false`. A caller that pages stops after its page instead
+   * of copying and sorting the inventory. The walk is synchronous, so no write can change the inventory during it.
+   *
+   * @example
+   * ```ts
+   * const page: Camera[] = [];
+   * devices.scan(cursor, (camera) => !camera.ptz || page.push(camera) < 50);
+   * ```
+   */
+  scan(after: string | undefined, visit: (camera: Camera) => boolean | void): void {
+    const sorted = (this.#sorted ??= [...this.#cameras.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    for (let i = after === undefined ? 0 : upperBound(sorted, after); i < sorted.length; i++) {
+      if (visit(sorted[i]!) === false) return;
     }
-    return result.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  #indexPut(camera: Camera): void {
+    if (this.#sorted === undefined) return;
+    const at = upperBound(this.#sorted, camera.id);
+    if (this.#sorted[at - 1]?.id === camera.id) this.#sorted[at - 1] = camera;
+    else this.#sorted.splice(at, 0, camera);
+  }
+
+  #indexRemove(id: string): void {
+    if (this.#sorted === undefined) return;
+    const at = upperBound(this.#sorted, id) - 1;
+    if (this.#sorted[at]?.id === id) this.#sorted.splice(at, 1);
   }
 
   async #replace(previous: Camera, next: Camera): Promise<Camera> {
     const camera = deepFreeze(next);
     await this.#store.put(camera);
     this.#cameras.set(camera.id, camera);
+    this.#indexPut(camera);
     this.#announce('updated', camera, previous);
     return camera;
   }
@@ -299,4 +337,16 @@ export class DeviceRegistry {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** First index of the id-sorted `cameras` whose id is greater than `id`. */
+function upperBound(cameras: readonly Camera[], id: string): number {
+  let lo = 0;
+  let hi = cameras.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cameras[mid]!.id <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

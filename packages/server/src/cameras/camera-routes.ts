@@ -99,16 +99,16 @@ export async function registerCameraRoutes(app: FastifyInstance, kernel: Kernel,
     const limit = query.limit ?? 100;
     const items: RedactedCamera[] = [];
     let next: string | undefined;
-    const sorted = kernel.devices.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const camera of sorted) {
-      if (query.cursor !== undefined && camera.id <= query.cursor) continue;
-      if (!visible(request, camera) || !matches(camera, query)) continue;
+    // The registry walks its id index from the cursor, so a page costs the cameras scanned to fill it, not a sort.
+    kernel.devices.scan(query.cursor, (camera) => {
+      if (!visible(request, camera) || !matches(camera, query)) return true;
       if (items.length === limit) {
         next = items.at(-1)!.id;
-        break;
+        return false;
       }
       items.push(redactCamera(camera));
-    }
+      return true;
+    });
     return next === undefined ? { items } : { items, next };
   });
 
