@@ -7,31 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedactedCamera } from '@argus/core';
 import { loadServerConfig, startServer, type CameraPage, type RunningServer } from '@argus/server';
 import { demoFarmPlugin } from '../demo-farm.js';
+import { apiClient } from '../api-client.test-helper.js';
 
 const ADMIN = { username: 'admin', password: 'Initial#Admin1' };
 let server: RunningServer;
+const { api, loginFresh } = apiClient(() => server.url);
 let dir: string;
 let adminToken: string;
-
-async function api<T>(path: string, token?: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`, {
-    ...init,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
-}
-
-/** Logs in, changes the initial password as required, logs in again; returns the token. */
-async function loginFresh(username: string, initial: string, changed: string): Promise<string> {
-  const first = await api<{ token: string }>('/api/v1/auth/login', undefined, { method: 'POST', body: JSON.stringify({ username, password: initial }) });
-  expect(first.status).toBe(200);
-  const change = await api('/api/v1/auth/password', first.body.token, { method: 'POST', body: JSON.stringify({ currentPassword: initial, newPassword: changed }) });
-  expect(change.status).toBe(204);
-  const second = await api<{ token: string; mustChangePassword: boolean }>('/api/v1/auth/login', undefined, { method: 'POST', body: JSON.stringify({ username, password: changed }) });
-  expect(second.body.mustChangePassword).toBe(false);
-  return second.body.token;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argus-cameras-'));
