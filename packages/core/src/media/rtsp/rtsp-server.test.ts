@@ -370,7 +370,10 @@ describe('RtspServerAuth', { timeout: 30_000 }, () => {
     const credentials = { username: 'u', password: 'p' };
     expect(auth.check(sign('p'), 'DESCRIBE', url, credentials)).toEqual({ ok: true, username: 'u' });
     expect(auth.check(sign('x'), 'DESCRIBE', url, credentials)).toEqual({ ok: false, stale: false });
-    expect(auth.check(sign('p', `${nonce.slice(0, -1)}0`), 'DESCRIBE', url, credentials)).toEqual({ ok: false, stale: false });
+    // Forge by changing the last character (to one it is not: setting '0' left a nonce ending in '0' unchanged).
+    const forged = `${nonce.slice(0, -1)}${nonce.endsWith('0') ? '1' : '0'}`;
+    expect(forged).not.toBe(nonce);
+    expect(auth.check(sign('p', forged), 'DESCRIBE', url, credentials)).toEqual({ ok: false, stale: false });
     expect(auth.check(sign('p'), 'DESCRIBE', 'rtsp://127.0.0.1/other', credentials)).toEqual({ ok: false, stale: false });
     now += 61_000;
     expect(auth.check(sign('p'), 'DESCRIBE', url, credentials)).toEqual({ ok: false, stale: true });
