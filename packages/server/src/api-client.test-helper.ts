@@ -1,5 +1,10 @@
 // Test-only: a JSON client for the reference server's API, and the first-login dance every e2e test needs.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { demoFarmPlugin } from './demo-farm.js';
+import { loadServerConfig } from './load-config.js';
+import { startServer, type RunningServer } from './start-server.js';
 
 /** Status and parsed JSON body of an API answer. */
 export interface ApiAnswer<T> {
@@ -35,4 +40,18 @@ export function apiClient(baseUrl: () => string): {
   }
 
   return { api, loginFresh };
+}
+
+/**
+ * Starts the reference server on a free loopback port with its data in `dataDir`, the given initial admin password,
+ * no auth rate limit, and a demo farm of `cameras` simulated cameras (loops cached across test runs).
+ */
+export async function startDemoServer(dataDir: string, cameras: number, adminPassword: string): Promise<RunningServer> {
+  const config = await loadServerConfig({ env: { ARGUS_PORT: '0', ARGUS_HOST: '127.0.0.1', ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: 'silent' } });
+  return startServer({
+    config,
+    adminPassword,
+    authRateLimit: false,
+    plugins: [demoFarmPlugin({ cameras, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests') })],
+  });
 }

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedactedCamera } from '@argus/core';
-import { loadServerConfig, startServer, type CameraPage, type RunningServer } from '@argus/server';
-import { demoFarmPlugin } from '../demo-farm.js';
-import { apiClient } from '../api-client.test-helper.js';
+import type { CameraPage, RunningServer } from '@argus/server';
+import { apiClient, startDemoServer } from '../api-client.test-helper.js';
 
 const ADMIN = { username: 'admin', password: 'Initial#Admin1' };
 let server: RunningServer;
@@ -17,13 +16,7 @@ let adminToken: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argus-cameras-'));
-  const config = await loadServerConfig({ env: { ARGUS_PORT: '0', ARGUS_HOST: '127.0.0.1', ARGUS_DATA_DIR: dir, ARGUS_LOG_LEVEL: 'silent' } });
-  server = await startServer({
-    config,
-    adminPassword: ADMIN.password,
-    authRateLimit: false,
-    plugins: [demoFarmPlugin({ cameras: 4, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests') })],
-  });
+  server = await startDemoServer(dir, 4, ADMIN.password);
   adminToken = await loginFresh(ADMIN.username, ADMIN.password, 'Changed#Admin2');
 }, 180_000);
 

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerConfig, startServer, type RunningServer } from '@argus/server';
-import { demoFarmPlugin } from '../demo-farm.js';
+import type { RunningServer } from '@argus/server';
 import type { CameraHealth } from './health-monitor.js';
 import type { CameraHealthPage, HealthSummary } from './health-routes.js';
-import { apiClient } from '../api-client.test-helper.js';
+import { apiClient, startDemoServer } from '../api-client.test-helper.js';
 
 const ADMIN = { username: 'admin', password: 'Initial#Admin1' };
 let server: RunningServer;
@@ -19,13 +18,7 @@ let viewer: Subscription | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argus-health-'));
-  const config = await loadServerConfig({ env: { ARGUS_PORT: '0', ARGUS_HOST: '127.0.0.1', ARGUS_DATA_DIR: dir, ARGUS_LOG_LEVEL: 'silent' } });
-  server = await startServer({
-    config,
-    adminPassword: ADMIN.password,
-    authRateLimit: false,
-    plugins: [demoFarmPlugin({ cameras: 2, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests') })],
-  });
+  server = await startDemoServer(dir, 2, ADMIN.password);
   adminToken = await loginFresh(ADMIN.username, ADMIN.password, 'Changed#Admin2');
 }, 180_000);
 

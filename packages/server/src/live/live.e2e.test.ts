@@ -7,9 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ffmpegPath, ffprobePath } from '@argus/core/media';
-import { loadServerConfig, startServer, type AuditEntry, type RunningServer } from '@argus/server';
-import { demoFarmPlugin } from '../demo-farm.js';
-import { apiClient } from '../api-client.test-helper.js';
+import type { AuditEntry, RunningServer } from '@argus/server';
+import { apiClient, startDemoServer } from '../api-client.test-helper.js';
 
 const run = promisify(execFile);
 const ADMIN = { username: 'admin', password: 'Initial#Admin1' };
@@ -84,13 +83,7 @@ function refusal(path: string, headers: Record<string, string> = {}): Promise<{ 
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argus-live-'));
-  const config = await loadServerConfig({ env: { ARGUS_PORT: '0', ARGUS_HOST: '127.0.0.1', ARGUS_DATA_DIR: dir, ARGUS_LOG_LEVEL: 'silent' } });
-  server = await startServer({
-    config,
-    adminPassword: ADMIN.password,
-    authRateLimit: false,
-    plugins: [demoFarmPlugin({ cameras: 2, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests') })],
-  });
+  server = await startDemoServer(dir, 2, ADMIN.password);
   adminToken = await loginFresh(ADMIN.username, ADMIN.password, 'Changed#Admin2');
 }, 180_000);
 

@@ -81,22 +81,27 @@ function skipScalingList(reader: BitReader, size: number): void {
 /** Frame rate from VUI timing, or undefined where the VUI lacks it or is cut short (cameras do that). */
 function readVuiFps(reader: BitReader, ticksPerFrame: number): number | undefined {
   try {
-    if (reader.readFlag()) {
-      const aspectRatioIdc = reader.readBits(8);
-      if (aspectRatioIdc === 255) reader.skipBits(32);
-    }
-    if (reader.readFlag()) reader.skipBits(1);
-    if (reader.readFlag()) {
-      reader.skipBits(4);
-      if (reader.readFlag()) reader.skipBits(24);
-    }
-    if (reader.readFlag()) {
-      reader.readUe();
-      reader.readUe();
-    }
+    skipVuiPrefix(reader);
     return readTiming(reader, ticksPerFrame);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Skips the VUI fields that H.264 and H.265 share before their codec-specific ones: aspect ratio, overscan, video
+ * signal type and chroma sample location.
+ */
+export function skipVuiPrefix(reader: BitReader): void {
+  if (reader.readFlag() && reader.readBits(8) === 255) reader.skipBits(32);
+  if (reader.readFlag()) reader.skipBits(1);
+  if (reader.readFlag()) {
+    reader.skipBits(4);
+    if (reader.readFlag()) reader.skipBits(24);
+  }
+  if (reader.readFlag()) {
+    reader.readUe();
+    reader.readUe();
   }
 }
 

@@ -1,6 +1,6 @@
 import { ArgusError } from '../../errors/argus-error.js';
 import { BitReader, readCropWindow, unescapeRbsp } from './bit-reader.js';
-import { readTiming } from './h264.js';
+import { readTiming, skipVuiPrefix } from './h264.js';
 
 /** H.265 NAL unit types used by Argus. */
 export const H265_NAL = Object.freeze({
@@ -130,18 +130,7 @@ function skipShortTermRefPicSets(reader: BitReader, count: number): void {
 
 function readVuiFps(reader: BitReader): number | undefined {
   try {
-    if (reader.readFlag()) {
-      if (reader.readBits(8) === 255) reader.skipBits(32);
-    }
-    if (reader.readFlag()) reader.skipBits(1);
-    if (reader.readFlag()) {
-      reader.skipBits(4);
-      if (reader.readFlag()) reader.skipBits(24);
-    }
-    if (reader.readFlag()) {
-      reader.readUe();
-      reader.readUe();
-    }
+    skipVuiPrefix(reader);
     reader.skipBits(3);
     if (reader.readFlag()) for (let i = 0; i < 4; i++) reader.readUe();
     return readTiming(reader, 1);

@@ -42,13 +42,8 @@ export class H264Depacketizer extends NalDepacketizer {
     } else if (type === STAP_A) {
       let at = 1;
       while (at + 2 <= payload.byteLength) {
-        const size = (payload[at]! << 8) | payload[at + 1]!;
-        if (at + 2 + size > payload.byteLength) {
-          this.badPayload();
-          return;
-        }
-        this.addNal(payload.subarray(at + 2, at + 2 + size));
-        at += 2 + size;
+        at = this.takeSizedNal(payload, at);
+        if (at < 0) return;
       }
     } else if (type === FU_A) {
       if (payload.byteLength < 3) {

@@ -74,17 +74,8 @@ export class H265Depacketizer extends NalDepacketizer {
       while (at < payload.byteLength) {
         if (this.#donl) at += first ? 2 : 1;
         first = false;
-        if (at + 2 > payload.byteLength) {
-          this.badPayload();
-          return;
-        }
-        const size = (payload[at]! << 8) | payload[at + 1]!;
-        if (at + 2 + size > payload.byteLength) {
-          this.badPayload();
-          return;
-        }
-        this.addNal(payload.subarray(at + 2, at + 2 + size));
-        at += 2 + size;
+        at = this.takeSizedNal(payload, at);
+        if (at < 0) return;
       }
     } else if (type === FU) {
       const fu = payload[2]!;

@@ -202,6 +202,24 @@ export abstract class NalDepacketizer {
   }
 
   /** The payload could not be read: drop it and the access unit it belongs to. */
+  /**
+   * Takes the size-prefixed NAL unit at `at` of an aggregation packet (H.264 STAP-A, H.265 AP): returns the offset
+   * after it, or -1 when the size runs past the payload (counted as a bad payload).
+   */
+  protected takeSizedNal(payload: Uint8Array, at: number): number {
+    if (at + 2 > payload.byteLength) {
+      this.badPayload();
+      return -1;
+    }
+    const size = (payload[at]! << 8) | payload[at + 1]!;
+    if (at + 2 + size > payload.byteLength) {
+      this.badPayload();
+      return -1;
+    }
+    this.addNal(payload.subarray(at + 2, at + 2 + size));
+    return at + 2 + size;
+  }
+
   protected badPayload(): void {
     this.stats.badPayloads += 1;
     this.#auBroken = true;
