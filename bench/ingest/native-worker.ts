@@ -52,7 +52,7 @@ class Recording {
       this.muxer = new Fmp4Muxer([packet.track]);
       this.#write(this.muxer.initSegment());
     }
-    for (const fragment of this.muxer.process(packet)) this.#write(fragment);
+    for (const fragment of this.muxer.process(packet)) for (const chunk of fragment.chunks) this.#write(chunk);
     this.frames += 1;
     if (this.counting) this.windowFrames += 1;
     if (this.lastPts >= 0) {
@@ -74,7 +74,7 @@ class Recording {
   /** Stops the session, writes the held-back frames and closes the file. */
   async close(): Promise<void> {
     this.subscription?.unsubscribe();
-    if (this.muxer !== undefined) for (const fragment of this.muxer.flush()) this.#write(fragment);
+    if (this.muxer !== undefined) for (const fragment of this.muxer.flush()) for (const chunk of fragment.chunks) this.#write(chunk);
     await new Promise<void>((resolve) => this.out.end(resolve));
   }
 }

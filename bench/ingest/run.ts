@@ -15,6 +15,10 @@ import { nextMessage, startWorker, type FarmProfile, type FarmReply, type FarmRe
 const quick = process.argv.includes('--quick');
 const nArg = process.argv[process.argv.indexOf('--n') + 1];
 const NS = process.argv.includes('--n') && nArg !== undefined ? nArg.split(',').map(Number) : quick ? [10, 20] : [50, 100, 200, 500];
+const sideArg = process.argv[process.argv.indexOf('--side') + 1];
+const SIDES = process.argv.includes('--side') && sideArg !== undefined ? sideArg.split(',') : ['native', 'ffmpeg'];
+/** Extra Node flags for the native worker, e.g. `--cpu-prof` to profile it. */
+const NATIVE_NODE_ARGS = (process.env.ARGUS_BENCH_NATIVE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const WINDOW_MS = quick ? 10_000 : 30_000;
 const WARMUP_MS = 5_000;
 const LIMIT_MS = quick ? 3 * 60_000 : 20 * 60_000;
@@ -104,7 +108,7 @@ function perStreamMinute(cpuSeconds: number, n: number, windowMs: number): numbe
 async function runNative(farm: Farm, n: number): Promise<SideFigures> {
   const dir = tempDir();
   try {
-    const worker = track(startWorker('native-worker.ts', ['--expose-gc']));
+    const worker = track(startWorker('native-worker.ts', ['--expose-gc', ...NATIVE_NODE_ARGS]));
     const request: NativeRequest = {
       type: 'start',
       urls: farm.urls.slice(0, n),
@@ -279,8 +283,11 @@ try {
       skipped.push(`N=${n}: not enough time left in the ${LIMIT_MS / 60_000} min limit`);
       continue;
     }
-    progress(`native N=${n}: opening sessions`);
-    rows.push(await runNative(farm, n));
+    if (SIDES.includes('native')) {
+      progress(`native N=${n}: opening sessions`);
+      rows.push(await runNative(farm, n));
+    }
+    if (!SIDES.includes('ffmpeg')) continue;
 
     const rssGuess = previousFfmpeg === undefined ? FFMPEG_RSS_GUESS : previousFfmpeg.rssPerStreamMb * MB;
     const needed = n * rssGuess * 1.3 + 512 * MB;

@@ -19,7 +19,8 @@ export { isParameterSet, pickParameterSets, videoTrackFromParameterSets } from '
 
 // fMP4
 export { codecsParam, Fmp4Muxer } from './mp4/fmp4-muxer.js';
-export type { Fmp4MuxerOptions, Fmp4MuxerStats } from './mp4/fmp4-muxer.js';
+export type { Fmp4Fragment, Fmp4MuxerOptions, Fmp4MuxerStats } from './mp4/fmp4-muxer.js';
+export { ChunkedBytes, joinChunks } from './mp4/chunked-bytes.js';
 
 // RTP / RTCP
 export { parseRtp, serializeRtp } from './rtp/rtp-packet.js';

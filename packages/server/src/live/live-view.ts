@@ -1,5 +1,5 @@
 import { isVideoKeyframe, type ConsumerHandle, type Logger, type MediaPacket, type StreamHub, type TrackInfo } from '@argus/core';
-import { Fmp4Muxer } from '@argus/core/media';
+import { Fmp4Muxer, joinChunks } from '@argus/core/media';
 import type { WebSocket } from 'ws';
 
 /** Options of {@link streamLiveView}. */
@@ -76,7 +76,7 @@ export function streamLiveView(socket: WebSocket, hub: StreamHub, options: LiveV
 
   const deliver = async (packet: MediaPacket): Promise<void> => {
     if (muxer === undefined || packet.track.id !== track?.id) return;
-    for (const fragment of muxer.process(packet)) await send(fragment);
+    for (const fragment of muxer.process(packet)) await send(joinChunks(fragment.chunks));
   };
 
   const sink = (packet: MediaPacket): void | Promise<void> => {

@@ -10,7 +10,8 @@ import { BitReader, unescapeRbsp } from '../codec/bit-reader.js';
 import { H264_NAL, h264NalType, isH264Vcl, parseH264Sps, type H264Sps } from '../codec/h264.js';
 import { pickParameterSets, videoTrackFromParameterSets } from '../codec/track-info.js';
 import { decodeWithFfmpeg, ffprobe, sampleMedia } from '../test-media.test-helper.js';
-import { codecsParam, Fmp4Muxer } from './fmp4-muxer.js';
+import { joinChunks } from './chunked-bytes.js';
+import { codecsParam, Fmp4Muxer, type Fmp4Fragment } from './fmp4-muxer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'argus-fmp4-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,13 +81,13 @@ function interleave(...sources: Source[]): MediaPacket[] {
   return all.sort((a, b) => (a.dts ?? a.pts) / a.track.timescale - (b.dts ?? b.pts) / b.track.timescale);
 }
 
-function mux(name: string, tracks: TrackInfo[], packets: MediaPacket[]): { file: string; muxer: Fmp4Muxer; fragments: Uint8Array[] } {
+function mux(name: string, tracks: TrackInfo[], packets: MediaPacket[]): { file: string; muxer: Fmp4Muxer; fragments: Fmp4Fragment[] } {
   const muxer = new Fmp4Muxer(tracks);
-  const fragments: Uint8Array[] = [];
+  const fragments: Fmp4Fragment[] = [];
   for (const packet of packets) fragments.push(...muxer.process(packet));
   fragments.push(...muxer.flush());
   const file = join(dir, name);
-  writeFileSync(file, Buffer.concat([muxer.initSegment(), ...fragments]));
+  writeFileSync(file, Buffer.concat([muxer.initSegment(), ...fragments.flatMap((f) => f.chunks)]));
   return { file, muxer, fragments };
 }
 
@@ -117,7 +118,7 @@ describe('Fmp4Muxer on ffmpeg-made streams', () => {
       await expect(decodeWithFfmpeg(file)).resolves.toBe('');
       expect(fragments.length).toBe(Math.ceil(video.packets.length / 10));
       expect(muxer.toJSON()).toMatchObject({ fragments: fragments.length, samples: video.packets.length, dropped: 0 });
-      expect(muxer.toJSON().bytes).toBe(fragments.reduce((n, f) => n + f.length, 0));
+      expect(muxer.toJSON().bytes).toBe(fragments.reduce((n, f) => n + f.byteLength, 0));
     });
   }
 
@@ -204,9 +205,15 @@ describe('Fmp4Muxer contract', () => {
       units: [Uint8Array.of(0x09, 0xf0), keyframe ? Uint8Array.of(0x65, 0x88, 1) : Uint8Array.of(0x41, 0x9a, 2)],
     });
     expect(muxer.process(packet(0, false))).toEqual([]);
-    const out: Uint8Array[] = [];
-    out.push(...muxer.process(packet(1, true)), ...muxer.process(packet(2, false, 6000)), ...muxer.process(packet(3, true)));
-    out.push(...muxer.flush());
+    const fragments: Fmp4Fragment[] = [];
+    fragments.push(...muxer.process(packet(1, true)), ...muxer.process(packet(2, false, 6000)), ...muxer.process(packet(3, true)));
+    fragments.push(...muxer.flush());
+    expect(fragments.map((f) => [f.sequence, f.keyframe, f.startSeconds, f.durationSeconds])).toEqual([
+      [1, true, 0, 6000 / 90_000],
+      [2, true, 6000 / 90_000, 3000 / 90_000],
+    ]);
+    const out = fragments.map((f) => joinChunks(f.chunks));
+    for (const [i, f] of fragments.entries()) expect(out[i]?.byteLength).toBe(f.byteLength);
     expect(out).toHaveLength(2);
     const first = Buffer.from(out[0] as Uint8Array);
     expect(first.readUInt32BE(first.indexOf('mfhd') + 8)).toBe(1);

@@ -4,6 +4,7 @@ import { buildAudioSpecificConfig, parseAudioSpecificConfig } from '../codec/aac
 import { H264_NAL, h264NalType, parseH264Sps, type H264Sps } from '../codec/h264.js';
 import { H265_NAL, h265NalType, parseH265Sps, type H265Sps } from '../codec/h265.js';
 import { BoxWriter } from './box-writer.js';
+import { ChunkedBytes } from './chunked-bytes.js';
 
 /** Options of an {@link Fmp4Muxer}. */
 export interface Fmp4MuxerOptions {
@@ -23,12 +24,30 @@ export interface Fmp4MuxerStats {
   dropped: number;
 }
 
-interface Sample {
-  readonly units: readonly Uint8Array[];
-  readonly size: number;
-  readonly duration: number;
-  readonly cto: number;
+/**
+ * One `moof` + `mdat` fragment of an {@link Fmp4Muxer}, in pieces: write them in order (one `writev`, or one socket
+ * write each) or join them with `joinChunks`. Pieces are at most 32 KiB, apart from the `moof`.
+ */
+export interface Fmp4Fragment {
+  readonly chunks: readonly Uint8Array[];
+  readonly byteLength: number;
+  /** The `mfhd` sequence number, from 1. */
+  readonly sequence: number;
+  /** Whether the fragment opens on a video keyframe (always, for video, unless a GOP was cut at `maxFragmentBytes`). */
   readonly keyframe: boolean;
+  /** Decode time of the leading track's first sample, in seconds from the first packet muxed. */
+  readonly startSeconds: number;
+  /** Sum of the leading track's sample durations, in seconds. */
+  readonly durationSeconds: number;
+}
+
+/** The samples of one track waiting for the next fragment: numbers in reused arrays, bytes copied into slabs. */
+interface SampleTable {
+  readonly durations: number[];
+  readonly sizes: number[];
+  readonly ctos: number[];
+  readonly keyframes: boolean[];
+  readonly data: ChunkedBytes;
 }
 
 interface Held {
@@ -49,7 +68,7 @@ interface TrackState {
   readonly audioConfig?: Uint8Array;
   readonly defaultDuration: number;
   held: Held | undefined;
-  pending: Sample[];
+  readonly pending: SampleTable;
   pendingDuration: number;
   decodeTime: number;
   lastDuration: number;
@@ -81,7 +100,8 @@ function audioConfigOf(track: TrackInfo): Uint8Array {
 }
 
 function createState(track: TrackInfo, index: number): TrackState {
-  const base = { info: track, trackId: index + 1, held: undefined, pending: [], pendingDuration: 0, decodeTime: 0, lastDuration: 0, started: false };
+  const pending: SampleTable = { durations: [], sizes: [], ctos: [], keyframes: [], data: new ChunkedBytes() };
+  const base = { info: track, trackId: index + 1, held: undefined, pending, pendingDuration: 0, decodeTime: 0, lastDuration: 0, started: false };
   if (track.codec === 'h264' || track.codec === 'h265') {
     const sets = track.parameterSets ?? [];
     const pick = (type: number) => sets.filter((nal) => (track.codec === 'h264' ? h264NalType(nal) : h265NalType(nal)) === type);
@@ -131,12 +151,16 @@ export function codecsParam(tracks: readonly TrackInfo[]): string {
  * until the next one arrives (the last one at {@link flush} takes the previous duration). Packets before the first
  * video keyframe are dropped, since no decoder could use them.
  *
+ * Sample bytes are copied into 32 KiB slabs as packets arrive and each fragment comes out as a list of pieces
+ * ({@link Fmp4Fragment}): holding a GOP of packets, or one GOP-sized buffer, per camera makes V8 run a full
+ * mark-compact several times a second once a process records a hundred cameras (bench/ingest).
+ *
  * @example
  * ```ts
  * const muxer = new Fmp4Muxer([videoTrack, audioTrack]);
- * socket.send(muxer.initSegment());
- * for (const packet of packets) for (const fragment of muxer.process(packet)) socket.send(fragment);
- * for (const fragment of muxer.flush()) socket.send(fragment);
+ * await file.write(muxer.initSegment());
+ * for (const packet of packets) for (const fragment of muxer.process(packet)) await file.writev(fragment.chunks);
+ * for (const fragment of muxer.flush()) await file.writev(fragment.chunks);
  * ```
  */
 export class Fmp4Muxer {
@@ -183,11 +207,12 @@ export class Fmp4Muxer {
   }
 
   /**
-   * Adds a packet; returns the fragments it completed (zero or one).
+   * Adds a packet; returns the fragments it completed (zero or one). The packet's bytes are copied: its buffers may be
+   * reused once this returns.
    *
    * @throws ArgusError `ARGUS_ERR_MEDIA_UNKNOWN_TRACK` for a packet of a track not given to the constructor.
    */
-  process(packet: MediaPacket): Uint8Array[] {
+  process(packet: MediaPacket): Fmp4Fragment[] {
     const state = this.#byId.get(packet.track.id);
     if (state === undefined) throw new ArgusError('ARGUS_ERR_MEDIA_UNKNOWN_TRACK', { track: packet.track.id });
     if (this.#hasVideo && !this.#sawKeyframe) {
@@ -203,7 +228,7 @@ export class Fmp4Muxer {
       this.#originSeconds ??= dts / state.info.timescale;
       state.decodeTime = Math.max(0, Math.round(dts - this.#originSeconds * state.info.timescale));
     }
-    const out: Uint8Array[] = [];
+    const out: Fmp4Fragment[] = [];
     const held = state.held;
     if (held !== undefined) this.#commit(state, held, dts - held.dts);
     const cut =
@@ -217,12 +242,12 @@ export class Fmp4Muxer {
   }
 
   /** Ends the stream: writes the held-back packets (with their track's previous duration) as a last fragment. */
-  flush(): Uint8Array[] {
+  flush(): Fmp4Fragment[] {
     for (const state of this.#states) {
       if (state.held !== undefined) this.#commit(state, state.held, 0);
       state.held = undefined;
     }
-    return this.#pendingBytes > 0 || this.#states.some((s) => s.pending.length > 0) ? [this.#fragment()] : [];
+    return this.#states.some((s) => s.pending.sizes.length > 0) ? [this.#fragment()] : [];
   }
 
   /** Counters since construction. */
@@ -230,75 +255,97 @@ export class Fmp4Muxer {
     return { ...this.#stats };
   }
 
+  /** Appends a held packet to its track's sample table, copying its bytes (length-prefixed NAL units for video). */
   #commit(state: TrackState, held: Held, duration: number): void {
     if (duration <= 0) duration = state.lastDuration > 0 ? state.lastDuration : state.defaultDuration;
     state.lastDuration = duration;
-    const packet = held.packet;
-    let units: readonly Uint8Array[] = packet.units;
-    let size = 0;
-    if (state.video) {
-      units = packet.units.filter((nal) => nal.length > 0 && !isOutOfBand(state, nal));
-      for (const unit of units) size += 4 + unit.length;
-    } else {
-      for (const unit of units) size += unit.length;
+    const { packet } = held;
+    const table = state.pending;
+    const before = table.data.length;
+    for (const unit of packet.units) {
+      if (state.video) {
+        if (unit.byteLength === 0 || isOutOfBand(state, unit)) continue;
+        table.data.u32(unit.byteLength);
+      }
+      table.data.append(unit);
     }
-    state.pending.push({ units, size, duration, cto: packet.pts - held.dts, keyframe: packet.keyframe });
+    const size = table.data.length - before;
+    table.durations.push(duration);
+    table.sizes.push(size);
+    table.ctos.push(packet.pts - held.dts);
+    table.keyframes.push(packet.keyframe);
     state.pendingDuration += duration;
     this.#pendingBytes += size;
   }
 
-  #fragment(): Uint8Array {
+  #fragment(): Fmp4Fragment {
     this.#sequence += 1;
     let samples = 0;
-    for (const state of this.#states) samples += state.pending.length;
-    const w = new BoxWriter(this.#pendingBytes + 256 + 16 * samples + 64 * this.#states.length);
+    for (const state of this.#states) samples += state.pending.sizes.length;
+    const w = new BoxWriter(256 + 16 * samples + 64 * this.#states.length);
     w.begin('moof');
     w.beginFull('mfhd', 0, 0).u32(this.#sequence).end();
     const offsets: number[] = [];
     for (const state of this.#states) {
-      if (state.pending.length === 0) continue;
+      const table = state.pending;
+      const count = table.sizes.length;
+      if (count === 0) continue;
       let withCto = false;
       let negative = false;
-      for (const s of state.pending) {
-        if (s.cto !== 0) withCto = true;
-        if (s.cto < 0) negative = true;
+      for (const cto of table.ctos) {
+        if (cto !== 0) withCto = true;
+        if (cto < 0) negative = true;
       }
       w.begin('traf');
       // default-base-is-moof: data offsets count from the moof, as MSE requires.
       w.beginFull('tfhd', 0, 0x020000).u32(state.trackId).end();
       w.beginFull('tfdt', 1, 0).u64(state.decodeTime).end();
-      w.beginFull('trun', negative ? 1 : 0, 0x000701 | (withCto ? 0x800 : 0)).u32(state.pending.length);
+      w.beginFull('trun', negative ? 1 : 0, 0x000701 | (withCto ? 0x800 : 0)).u32(count);
       offsets.push(w.length);
       w.u32(0);
-      for (const s of state.pending) {
-        w.u32(s.duration).u32(s.size).u32(!state.video || s.keyframe ? SYNC_FLAGS : NON_SYNC_FLAGS);
-        if (withCto) w.i32(s.cto);
+      for (let i = 0; i < count; i++) {
+        w.u32(table.durations[i] as number).u32(table.sizes[i] as number).u32(!state.video || table.keyframes[i] ? SYNC_FLAGS : NON_SYNC_FLAGS);
+        if (withCto) w.i32(table.ctos[i] as number);
       }
       w.end().end();
     }
     w.end();
-    w.begin('mdat');
+    // The mdat header closes the moof buffer; the payload follows as the tracks' slabs, track after track.
+    const moofBytes = w.length;
+    const leader = this.#leader.pending.sizes.length > 0 ? this.#leader : (this.#states.find((s) => s.pending.sizes.length > 0) as TrackState);
+    const fragmentStart = { decodeTime: leader.decodeTime, duration: leader.pendingDuration, keyframe: !leader.video || leader.pending.keyframes[0] === true };
+    const chunks: Uint8Array[] = [];
+    let payloadBytes = 0;
     let next = 0;
     for (const state of this.#states) {
-      if (state.pending.length === 0) continue;
-      w.patchU32(offsets[next++] as number, w.length);
-      for (const s of state.pending) {
-        for (const unit of s.units) {
-          if (state.video) w.u32(unit.length);
-          w.bytes(unit);
-        }
-      }
-      this.#stats.samples += state.pending.length;
+      const table = state.pending;
+      if (table.sizes.length === 0) continue;
+      w.patchU32(offsets[next++] as number, moofBytes + 8 + payloadBytes);
+      payloadBytes += table.data.length;
+      for (const chunk of table.data.take()) chunks.push(chunk);
+      this.#stats.samples += table.sizes.length;
       state.decodeTime += state.pendingDuration;
-      state.pending = [];
+      table.durations.length = 0;
+      table.sizes.length = 0;
+      table.ctos.length = 0;
+      table.keyframes.length = 0;
       state.pendingDuration = 0;
     }
-    w.end();
+    w.u32(8 + payloadBytes).fourcc('mdat');
+    chunks.unshift(w.finish());
     this.#pendingBytes = 0;
-    const fragment = w.finish();
+    const byteLength = moofBytes + 8 + payloadBytes;
     this.#stats.fragments += 1;
-    this.#stats.bytes += fragment.length;
-    return fragment;
+    this.#stats.bytes += byteLength;
+    const timescale = leader.info.timescale;
+    return {
+      chunks,
+      byteLength,
+      sequence: this.#sequence,
+      keyframe: fragmentStart.keyframe,
+      startSeconds: fragmentStart.decodeTime / timescale,
+      durationSeconds: fragmentStart.duration / timescale,
+    };
   }
 
   #writeInit(): Uint8Array {

@@ -79,9 +79,9 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
   const file = await open(options.out, 'w');
   let bytes = 0;
   let writing: Promise<unknown> = Promise.resolve();
-  const write = (chunk: Uint8Array): void => {
-    bytes += chunk.byteLength;
-    writing = writing.then(() => file.write(chunk));
+  const write = (...chunks: Uint8Array[]): void => {
+    for (const chunk of chunks) bytes += chunk.byteLength;
+    writing = writing.then(() => file.writev(chunks));
   };
 
   let muxer: Fmp4Muxer | undefined;
@@ -124,7 +124,7 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
           last = packet;
         }
       }
-      for (const fragment of muxer.process(packet)) write(fragment);
+      for (const fragment of muxer.process(packet)) write(...fragment.chunks);
       if (first !== undefined && last !== undefined && (last.pts - first.pts) / main.timescale >= options.seconds) finish('done');
     };
     subscription.add(
@@ -151,7 +151,7 @@ export async function recordStream(url: string, options: RecordStreamOptions): P
   });
 
   try {
-    if (muxer !== undefined) for (const fragment of muxer.flush()) write(fragment);
+    if (muxer !== undefined) for (const fragment of muxer.flush()) write(...fragment.chunks);
     await writing;
   } finally {
     await file.close();
