@@ -6,6 +6,7 @@ import { DEVICE_ERRORS } from './codes/device.js';
 import { DRIVER_ERRORS } from './codes/driver.js';
 import { MEDIA_ERRORS } from './codes/media.js';
 import { PLUGIN_ERRORS } from './codes/plugin.js';
+import { STORAGE_ERRORS } from './codes/storage.js';
 import { STREAM_ERRORS } from './codes/stream.js';
 import type { ErrorDefinition } from './definition.js';
 
@@ -24,6 +25,7 @@ export const ERROR_CODES = Object.freeze({
   ...MEDIA_ERRORS,
   ...AUTH_ERRORS,
   ...DATA_ERRORS,
+  ...STORAGE_ERRORS,
 });
 
 /** Every stable error code. */

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasErrorCode } from '@argus/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Catalogue } from './catalogue.js';
+import type { SegmentRecord } from './records.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function location(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'argus-catalogue-'));
+  dirs.push(dir);
+  return join(dir, 'db');
+}
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-11-21T00:00:00Z');
+
+function segment(camera: string, start: number, overrides: Partial<SegmentRecord> = {}): SegmentRecord {
+  return {
+    camera,
+    stream: 'main',
+    start,
+    end: start + MIN,
+    tier: 'fast',
+    file: `${camera}/${start}.mp4`,
+    size: 1000,
+    initSize: 100,
+    fragments: [{ offset: 100, size: 900, time: start, duration: MIN }],
+    complete: true,
+    codec: 'h264',
+    ...overrides,
+  };
+}
+
+describe('Catalogue', () => {
+  it('finds the segments overlapping a range, including one that starts before it, without other cameras', async () => {
+    const catalogue = await Catalogue.open(location());
+    for (let i = 0; i < 5; i++) await catalogue.putSegment(segment('gate!1', T0 + i * MIN));
+    await catalogue.putSegment(segment('gate!10', T0));
+    const found = await catalogue.segments('gate!1', T0 + MIN + 30_000, T0 + 3 * MIN);
+    expect(found.map((s) => (s.start - T0) / MIN)).toEqual([1, 2]);
+    expect(await catalogue.segments('gate!1', T0 + 10 * MIN, T0 + 11 * MIN)).toEqual([]);
+    expect((await catalogue.lastSegment('gate!1', 'main'))?.start).toBe(T0 + 4 * MIN);
+    await catalogue.close();
+  });
+
+  it('keeps usage counters and the open-segment index in step across replace, delete and reopen', async () => {
+    const where = location();
+    let catalogue = await Catalogue.open(where);
+    await catalogue.putSegment(segment('a', T0, { complete: false, size: 500, end: T0 + 1000 }));
+    expect((await catalogue.openSegments()).map((s) => s.start)).toEqual([T0]);
+    await catalogue.putSegment(segment('a', T0, { size: 2000 }));
+    await catalogue.putSegment(segment('a', T0 + MIN, { tier: 'archive' }));
+    await catalogue.putSegment(segment('b', T0 - MIN));
+    expect(await catalogue.openSegments()).toEqual([]);
+    await catalogue.close();
+    catalogue = await Catalogue.open(where);
+    expect(catalogue.usage().sort((x, y) => (x.camera + x.tier).localeCompare(y.camera + y.tier))).toEqual([
+      { camera: 'a', tier: 'archive', bytes: 1000, segments: 1 },
+      { camera: 'a', tier: 'fast', bytes: 2000, segments: 1 },
+      { camera: 'b', tier: 'fast', bytes: 1000, segments: 1 },
+    ]);
+    const oldest: string[] = [];
+    for await (const s of catalogue.oldestSegments()) oldest.push(`${s.camera}@${(s.start - T0) / MIN}`);
+    expect(oldest).toEqual(['b@-1', 'a@0', 'a@1']);
+    expect((await catalogue.deleteSegment({ camera: 'a', start: T0, stream: 'main' }))?.size).toBe(2000);
+    expect(await catalogue.deleteSegment({ camera: 'a', start: T0, stream: 'main' })).toBeUndefined();
+    expect(catalogue.usage().find((u) => u.camera === 'a' && u.tier === 'fast')).toBeUndefined();
+    await catalogue.close();
+  });
+
+  it('stores marks, gaps and locks by camera and time', async () => {
+    const catalogue = await Catalogue.open(location());
+    await catalogue.putMark({ camera: 'a', id: 'm1', time: T0 + 5, type: 'motion' });
+    await catalogue.putMark({ camera: 'a', id: 'm2', time: T0 + MIN, type: 'alarm' });
+    await catalogue.putGap({ camera: 'a', start: T0 - 10, end: T0 + 10, reason: 'no-signal' });
+    await catalogue.putLock({ id: 'case-7', camera: 'a', start: T0, end: T0 + MIN, reason: 'case 7', owner: 'ann', created: T0 });
+    expect((await catalogue.marks('a', T0, T0 + MIN)).map((m) => m.id)).toEqual(['m1']);
+    expect(await catalogue.gaps('a', T0, T0 + MIN)).toHaveLength(1);
+    expect(await catalogue.gaps('a', T0 + 10, T0 + MIN)).toHaveLength(0);
+    expect((await catalogue.locks('a')).map((l) => l.id)).toEqual(['case-7']);
+    expect(await catalogue.locks('b')).toEqual([]);
+    expect((await catalogue.deleteLock('case-7'))?.owner).toBe('ann');
+    expect(await catalogue.lock('case-7')).toBeUndefined();
+    await catalogue.close();
+  });
+
+  it('reports a catalogue held by another process as a typed error', async () => {
+    const where = location();
+    const first = await Catalogue.open(where);
+    const second = await Catalogue.open(where).catch((err: unknown) => err);
+    expect(hasErrorCode(second, 'ARGUS_ERR_STORAGE_IO')).toBe(true);
+    await first.close();
+  });
+});

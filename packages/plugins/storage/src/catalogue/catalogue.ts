@@ -1,0 +1,288 @@
+import { ArgusError, silentLogger, type Logger } from '@argus/core';
+import { ClassicLevel } from 'classic-level';
+import type { EventMark, EvidenceLock, GapRecord, SegmentRecord, StreamChoice, UsageRecord } from './records.js';
+
+// Key layout (one LevelDB, JSON values). Times are zero-padded so that keys sort by time.
+//   s!<camera>!<start>!<stream>   SegmentRecord
+//   a!<start>!<camera>!<stream>   ''            every segment by age, across cameras (retention)
+//   o!<camera>!<start>!<stream>   ''            segments still being written (crash repair)
+//   m!<camera>!<time>!<id>        EventMark
+//   g!<camera>!<start>            GapRecord
+//   l!<id>                        EvidenceLock
+//   u!<camera>!<tier>             UsageRecord
+//   meta!maxSpan                  longest segment span seen, bounding the back-scan of overlap queries
+type Value = SegmentRecord | EventMark | GapRecord | EvidenceLock | UsageRecord | number | '';
+type Db = ClassicLevel<string, Value>;
+
+const TIME_DIGITS = 15;
+const MAX_SPAN_KEY = 'meta!maxSpan';
+
+/** Escapes the key separator (and the escape) out of an id. */
+function part(id: string): string {
+  return id.replaceAll('%', '%25').replaceAll('!', '%21');
+}
+
+function time(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`time ${ms} must be a non-negative integer of ms`);
+  return String(ms).padStart(TIME_DIGITS, '0');
+}
+
+/** Everything under `prefix` (which ends with `!`). */
+function under(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: `${prefix.slice(0, -1)}"` };
+}
+
+const segmentKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `s!${part(s.camera)}!${time(s.start)}!${s.stream}`;
+const ageKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `a!${time(s.start)}!${part(s.camera)}!${s.stream}`;
+const openKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `o!${part(s.camera)}!${time(s.start)}!${s.stream}`;
+const usageKey = (camera: string, tier: string): string => `u!${part(camera)}!${part(tier)}`;
+
+/** Which segment: a camera's stream and its start. */
+export type SegmentId = Pick<SegmentRecord, 'camera' | 'start' | 'stream'>;
+
+/** Options of {@link Catalogue.open}. */
+export interface CatalogueOptions {
+  readonly logger?: Logger;
+}
+
+/**
+ * The recording catalogue in LevelDB (classic-level): each camera's segments with their fragment (keyframe) offsets,
+ * event marks, gaps, evidence locks, and bytes per camera and tier. Every read is a key-range scan; nothing ever lists
+ * folders. Mutations are applied one at a time in call order, each as one atomic batch.
+ *
+ * @example
+ * ```ts
+ * const catalogue = await Catalogue.open(join(dataDir, 'recordings.db'));
+ * await catalogue.putSegment(segment);
+ * const spans = await catalogue.segments('gate-1', Date.parse('2026-11-21T00:00Z'), Date.parse('2026-11-22T00:00Z'));
+ * ```
+ */
+export class Catalogue {
+  readonly #db: Db;
+  readonly #logger: Logger;
+  readonly #usage = new Map<string, UsageRecord>();
+  #maxSpan = 0;
+  #serial: Promise<unknown> = Promise.resolve();
+
+  private constructor(db: Db, logger: Logger) {
+    this.#db = db;
+    this.#logger = logger;
+  }
+
+  /**
+   * Opens (creating if needed) the catalogue at `location`.
+   *
+   * @throws ArgusError `ARGUS_ERR_STORAGE_IO` when LevelDB cannot open it (locked by another process, unreadable).
+   */
+  static async open(location: string, options: CatalogueOptions = {}): Promise<Catalogue> {
+    const db: Db = new ClassicLevel<string, Value>(location, { valueEncoding: 'json' });
+    try {
+      await db.open();
+    } catch (err) {
+      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'open catalogue', path: location, reason: reasonOf(err) }, { cause: err });
+    }
+    const catalogue = new Catalogue(db, options.logger ?? silentLogger());
+    for await (const [, value] of db.iterator(under('u!'))) {
+      const usage = value as UsageRecord;
+      catalogue.#usage.set(usageKey(usage.camera, usage.tier), usage);
+    }
+    const span = await db.get(MAX_SPAN_KEY);
+    catalogue.#maxSpan = typeof span === 'number' ? span : 0;
+    return catalogue;
+  }
+
+  /** Adds or replaces a segment (same camera, stream and start), keeping usage and the indexes in step. */
+  putSegment(segment: SegmentRecord): Promise<void> {
+    return this.#mutate(async () => {
+      const key = segmentKey(segment);
+      const old = (await this.#db.get(key)) as SegmentRecord | undefined;
+      const batch = this.#db.batch();
+      batch.put(key, segment).put(ageKey(segment), '');
+      if (segment.complete) batch.del(openKey(segment));
+      else batch.put(openKey(segment), '');
+      const usage = new Map<string, UsageRecord>();
+      if (old !== undefined) this.#count(batch, usage, old, -1);
+      this.#count(batch, usage, segment, +1);
+      const span = segment.end - segment.start;
+      if (span > this.#maxSpan) batch.put(MAX_SPAN_KEY, span);
+      await batch.write();
+      this.#maxSpan = Math.max(this.#maxSpan, span);
+      this.#apply(usage);
+    });
+  }
+
+  /** Removes a segment's record (not its file); returns the record removed, if there was one. */
+  deleteSegment(id: SegmentId): Promise<SegmentRecord | undefined> {
+    return this.#mutate(async () => {
+      const key = segmentKey(id);
+      const old = (await this.#db.get(key)) as SegmentRecord | undefined;
+      if (old === undefined) return undefined;
+      const batch = this.#db.batch();
+      batch.del(key).del(ageKey(old)).del(openKey(old));
+      const usage = new Map<string, UsageRecord>();
+      this.#count(batch, usage, old, -1);
+      await batch.write();
+      this.#apply(usage);
+      return old;
+    });
+  }
+
+  /** One segment by id. */
+  async segment(id: SegmentId): Promise<SegmentRecord | undefined> {
+    return (await this.#db.get(segmentKey(id))) as SegmentRecord | undefined;
+  }
+
+  /** The camera's segments overlapping `[from, to)`, by start time; only `stream`'s when given. */
+  async segments(camera: string, from: number, to: number, stream?: StreamChoice): Promise<SegmentRecord[]> {
+    if (to <= from) return [];
+    const prefix = `s!${part(camera)}!`;
+    const out: SegmentRecord[] = [];
+    const scanFrom = Math.max(0, from - this.#maxSpan);
+    for await (const [, value] of this.#db.iterator({ gte: prefix + time(scanFrom), lt: prefix + time(to) })) {
+      const segment = value as SegmentRecord;
+      if (segment.end > from && (stream === undefined || segment.stream === stream)) out.push(segment);
+    }
+    return out;
+  }
+
+  /** The newest segment of a camera's stream, if any. */
+  async lastSegment(camera: string, stream: StreamChoice): Promise<SegmentRecord | undefined> {
+    for await (const [, value] of this.#db.iterator({ ...under(`s!${part(camera)}!`), reverse: true })) {
+      const segment = value as SegmentRecord;
+      if (segment.stream === stream) return segment;
+    }
+    return undefined;
+  }
+
+  /** Segments of every camera, oldest first, that start before `before` (default: any). */
+  async *oldestSegments(before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentRecord> {
+    for await (const key of this.#db.keys({ gte: 'a!', lt: `a!${time(Math.min(before, 10 ** TIME_DIGITS - 1))}` })) {
+      const [, start, camera, stream] = key.split('!');
+      const segment = await this.segment({ camera: unpart(camera ?? ''), start: Number(start), stream: stream as StreamChoice });
+      if (segment !== undefined) yield segment;
+    }
+  }
+
+  /** A camera's segments oldest first, that start before `before`. */
+  async *cameraSegments(camera: string, before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentRecord> {
+    const prefix = `s!${part(camera)}!`;
+    for await (const [, value] of this.#db.iterator({ gte: prefix, lt: prefix + time(Math.min(before, 10 ** TIME_DIGITS - 1)) })) {
+      yield value as SegmentRecord;
+    }
+  }
+
+  /** Segments left `complete: false`: being written now, or by a process that died. */
+  async openSegments(): Promise<SegmentRecord[]> {
+    const out: SegmentRecord[] = [];
+    for await (const key of this.#db.keys(under('o!'))) {
+      const [, camera, start, stream] = key.split('!');
+      const segment = await this.segment({ camera: unpart(camera ?? ''), start: Number(start), stream: stream as StreamChoice });
+      if (segment !== undefined) out.push(segment);
+    }
+    return out;
+  }
+
+  /** Adds (or replaces, by camera, time and id) an event mark. */
+  putMark(mark: EventMark): Promise<void> {
+    return this.#mutate(() => this.#db.put(`m!${part(mark.camera)}!${time(mark.time)}!${part(mark.id)}`, mark));
+  }
+
+  /** The camera's marks with `time` in `[from, to)`, by time. */
+  async marks(camera: string, from: number, to: number): Promise<EventMark[]> {
+    const prefix = `m!${part(camera)}!`;
+    const out: EventMark[] = [];
+    for await (const [, value] of this.#db.iterator({ gte: prefix + time(Math.max(0, from)), lt: prefix + time(Math.max(0, to)) })) out.push(value as EventMark);
+    return out;
+  }
+
+  /** Adds (or replaces, by camera and start) a gap. */
+  putGap(gap: GapRecord): Promise<void> {
+    return this.#mutate(() => this.#db.put(`g!${part(gap.camera)}!${time(gap.start)}`, gap));
+  }
+
+  /** The camera's gaps overlapping `[from, to)`, by start. */
+  async gaps(camera: string, from: number, to: number): Promise<GapRecord[]> {
+    const prefix = `g!${part(camera)}!`;
+    const out: GapRecord[] = [];
+    for await (const [, value] of this.#db.iterator({ gte: prefix, lt: prefix + time(Math.max(0, to)) })) {
+      const gap = value as GapRecord;
+      if (gap.end > from) out.push(gap);
+    }
+    return out;
+  }
+
+  /** Adds or replaces an evidence lock. */
+  putLock(lock: EvidenceLock): Promise<void> {
+    return this.#mutate(() => this.#db.put(`l!${part(lock.id)}`, lock));
+  }
+
+  /** Removes a lock; returns it, or `undefined` when there was none. */
+  deleteLock(id: string): Promise<EvidenceLock | undefined> {
+    return this.#mutate(async () => {
+      const key = `l!${part(id)}`;
+      const lock = (await this.#db.get(key)) as EvidenceLock | undefined;
+      if (lock !== undefined) await this.#db.del(key);
+      return lock;
+    });
+  }
+
+  /** One lock by id. */
+  async lock(id: string): Promise<EvidenceLock | undefined> {
+    return (await this.#db.get(`l!${part(id)}`)) as EvidenceLock | undefined;
+  }
+
+  /** Every lock (expired ones too), or those of one camera. */
+  async locks(camera?: string): Promise<EvidenceLock[]> {
+    const out: EvidenceLock[] = [];
+    for await (const [, value] of this.#db.iterator(under('l!'))) {
+      const lock = value as EvidenceLock;
+      if (camera === undefined || lock.camera === camera) out.push(lock);
+    }
+    return out;
+  }
+
+  /** Bytes and segments per camera and tier, from counters kept with every segment change (no scan). */
+  usage(): UsageRecord[] {
+    return [...this.#usage.values()];
+  }
+
+  /** Closes the database once pending mutations are done. */
+  async close(): Promise<void> {
+    await this.#serial.catch(() => undefined);
+    await this.#db.close();
+  }
+
+  /** Adds a segment's bytes to (or takes them from) its usage counter, in `next` and in the batch. */
+  #count(batch: ReturnType<Db['batch']>, next: Map<string, UsageRecord>, segment: SegmentRecord, sign: 1 | -1): void {
+    const key = usageKey(segment.camera, segment.tier);
+    const was = next.get(key) ?? this.#usage.get(key) ?? { camera: segment.camera, tier: segment.tier, bytes: 0, segments: 0 };
+    const now: UsageRecord = { ...was, bytes: was.bytes + sign * segment.size, segments: was.segments + sign };
+    next.set(key, now);
+    if (now.segments <= 0) batch.del(key);
+    else batch.put(key, now);
+  }
+
+  /** Takes counters into memory once their batch is written. */
+  #apply(next: Map<string, UsageRecord>): void {
+    for (const [key, usage] of next) {
+      if (usage.segments <= 0) this.#usage.delete(key);
+      else this.#usage.set(key, usage);
+    }
+  }
+
+  #mutate<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(fn, fn);
+    this.#serial = run.catch((err: unknown) => this.#logger.error({ err }, 'catalogue write failed'));
+    return run.catch((err: unknown) => {
+      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'catalogue write', path: this.#db.location, reason: reasonOf(err) }, { cause: err });
+    });
+  }
+}
+
+function unpart(text: string): string {
+  return text.replaceAll('%21', '!').replaceAll('%25', '%');
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
