@@ -4,7 +4,7 @@
 // then its figures.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Fmp4Muxer, rtspSource, type RtspSourceObservable } from '@argus/core/media';
+import { Fmp4Muxer, RtspClient, rtspSource, type RtspSourceObservable } from '@argus/core/media';
 import type { MediaPacket } from '@argus/core';
 import type { Subscription } from 'rxjs';
 import type { NativeReply, NativeRequest, NativeResult } from './protocol.js';
@@ -79,6 +79,58 @@ class Recording {
   }
 }
 
+/**
+ * A receive-only session: the RTSP client with its interleaved framing, nothing after it. What the native path costs
+ * before depacketizing, muxing and writing: the part of its CPU that no later stage can remove.
+ */
+class Reception {
+  readonly #client: RtspClient;
+  muxer: object | undefined; // set once media flows, as Recording's muxer is
+  error: string | undefined;
+  ended = false;
+  counting = false;
+  frames = 0;
+  windowFrames = 0;
+  lost = 0;
+  bytes = 0;
+
+  constructor(url: string) {
+    this.#client = new RtspClient({
+      url,
+      onPacket: (packet) => {
+        if (packet.kind !== 'rtp') return;
+        this.muxer ??= {};
+        // The RTP marker bit ends a frame.
+        if (((packet.data[1] ?? 0) & 0x80) !== 0) {
+          this.frames += 1;
+          if (this.counting) this.windowFrames += 1;
+        }
+      },
+    });
+  }
+
+  open(): void {
+    const start = async (): Promise<void> => {
+      const description = await this.#client.describe();
+      const video = description.tracks.find((t) => t.type === 'video');
+      if (video === undefined) throw new Error('no video track');
+      await this.#client.setup(video, 'tcp');
+      await this.#client.play();
+    };
+    start().catch((err: unknown) => {
+      this.error ??= err instanceof Error ? err.message : String(err);
+    });
+  }
+
+  rtpLost(): number {
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close().catch(() => undefined);
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function reply(message: NativeReply): void {
@@ -89,7 +141,9 @@ async function run(request: NativeRequest): Promise<NativeResult> {
   global.gc?.();
   const baseRss = process.memoryUsage().rss;
   const frameTicks = (timescale: number): number => timescale / request.fps;
-  const recordings = request.urls.map((url, i) => new Recording(url, join(request.dir, `native-${String(i + 1).padStart(3, '0')}.mp4`), frameTicks));
+  const recordings: (Recording | Reception)[] = request.urls.map((url, i) =>
+    request.receiveOnly === true ? new Reception(url) : new Recording(url, join(request.dir, `native-${String(i + 1).padStart(3, '0')}.mp4`), frameTicks),
+  );
   for (const recording of recordings) {
     recording.open();
     await sleep(request.staggerMs);

@@ -40,6 +40,8 @@ export interface NativeRequest {
   staggerMs: number;
   /** How long to wait for every session to deliver its first keyframe. */
   startTimeoutMs: number;
+  /** Only receive: RtspClient sessions that count RTP bytes, with no depacketizing, muxing or writing. */
+  receiveOnly?: boolean;
 }
 
 /** What the native worker measured. */

@@ -3,7 +3,7 @@
 // process per camera. The two sides never run at the same time, and the farm runs in a third process, so each
 // side's CPU and memory are its own. Printed per N and side: CPU-seconds per stream-minute, RSS per stream and
 // frames lost. Run: npm run bench:ingest [-- --quick] [-- --n 50,100]
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { freemem, tmpdir } from 'node:os';
@@ -66,13 +66,16 @@ function removeDir(dir: string): void {
 /** One measured side at one N. */
 interface SideFigures {
   n: number;
-  side: 'native' | 'ffmpeg';
+  side: 'native' | 'native receive only' | 'ffmpeg' | 'write floor';
   cpuPerStreamMinute: number;
   rssPerStreamMb: number;
   framesLost: number;
   framesRecorded: number;
   farmCpuPerStreamMinute: number;
   notes: string;
+  /** Native side: bytes written during the window (estimated from the frame share), and the window's length. */
+  windowBytes?: number;
+  windowMs?: number;
 }
 
 /** The farm process and a way to read its CPU. */
@@ -105,7 +108,7 @@ function perStreamMinute(cpuSeconds: number, n: number, windowMs: number): numbe
   return cpuSeconds / (n * (windowMs / 60_000));
 }
 
-async function runNative(farm: Farm, n: number): Promise<SideFigures> {
+async function runNative(farm: Farm, n: number, receiveOnly = false): Promise<SideFigures> {
   const dir = tempDir();
   try {
     const worker = track(startWorker('native-worker.ts', ['--expose-gc', ...NATIVE_NODE_ARGS]));
@@ -118,6 +121,7 @@ async function runNative(farm: Farm, n: number): Promise<SideFigures> {
       windowMs: WINDOW_MS,
       staggerMs: NATIVE_STAGGER_MS,
       startTimeoutMs: 30_000,
+      receiveOnly,
     };
     const result = nextMessage<NativeReply>(worker, (m) => m.type === 'result' || m.type === 'failed', 180_000 + n * NATIVE_STAGGER_MS, `native N=${n}`);
     result.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
@@ -145,13 +149,41 @@ async function runNative(farm: Farm, n: number): Promise<SideFigures> {
     ].join(', ');
     return {
       n,
-      side: 'native',
+      side: receiveOnly ? 'native receive only' : 'native',
       cpuPerStreamMinute: perStreamMinute(r.cpuMicros / 1e6, n, r.windowMs),
       rssPerStreamMb: (median(r.rssSamples) - r.baseRss) / n / MB,
       framesLost: r.framesLost,
       framesRecorded: r.framesRecorded,
       farmCpuPerStreamMinute: perStreamMinute((farmAfter.usage.cpuMicros - farmBefore.usage.cpuMicros) / 1e6, n, r.windowMs),
       notes,
+      windowBytes: (r.bytesWritten * r.windowFrames) / Math.max(1, r.framesRecorded),
+      windowMs: r.windowMs,
+    };
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/**
+ * The kernel's own price of storing what the native side stored in its window: the same byte count written to a file
+ * by a process that does nothing else. No recorder can go under it; it bounds the CPU ratio any recorder can reach.
+ */
+function writeFloor(native: SideFigures): SideFigures {
+  const dir = tempDir();
+  try {
+    const bytes = Math.round(native.windowBytes ?? 0);
+    const script = new URL('write-floor-worker.ts', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script, dir, String(bytes)], { encoding: 'utf8' });
+    const { cpuMicros, systemMicros } = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { cpuMicros: number; systemMicros: number };
+    return {
+      n: native.n,
+      side: 'write floor',
+      cpuPerStreamMinute: perStreamMinute(cpuMicros / 1e6, native.n, native.windowMs ?? WINDOW_MS),
+      rssPerStreamMb: 0,
+      framesLost: 0,
+      framesRecorded: 0,
+      farmCpuPerStreamMinute: 0,
+      notes: `${(bytes / MB).toFixed(0)} MB in 32 KiB writes, ${((100 * systemMicros) / Math.max(1, cpuMicros)).toFixed(0)}% of CPU in kernel`,
     };
   } finally {
     removeDir(dir);
@@ -225,16 +257,18 @@ function report(): void {
   const table = rows.map((f) => {
     const native = rows.find((r) => r.n === f.n && r.side === 'native');
     const ratios = f.side === 'ffmpeg' && native !== undefined;
+    const floor = f.side === 'write floor';
+    const receiveOnly = f.side === 'native receive only';
     return [
       `${f.n}`,
       f.side,
       f.cpuPerStreamMinute.toFixed(3),
-      f.rssPerStreamMb.toFixed(2),
-      `${f.framesLost} (${lossPercent(f).toFixed(2)}%)`,
-      `${f.framesRecorded}`,
+      floor ? '-' : f.rssPerStreamMb.toFixed(2),
+      floor || receiveOnly ? '-' : `${f.framesLost} (${lossPercent(f).toFixed(2)}%)`,
+      floor ? '-' : `${f.framesRecorded}`,
       ratios ? (f.cpuPerStreamMinute / native.cpuPerStreamMinute).toFixed(1) : '',
       ratios ? (f.rssPerStreamMb / native.rssPerStreamMb).toFixed(1) : '',
-      f.farmCpuPerStreamMinute.toFixed(3),
+      floor ? '-' : f.farmCpuPerStreamMinute.toFixed(3),
       f.notes,
     ];
   });
@@ -256,6 +290,16 @@ function report(): void {
   const cpuRatio = ffmpeg === undefined ? undefined : ffmpeg.cpuPerStreamMinute / native.cpuPerStreamMinute;
   const rssRatio = ffmpeg === undefined ? undefined : ffmpeg.rssPerStreamMb / native.rssPerStreamMb;
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
+  const floor = rows.find((r) => r.n === 200 && r.side === 'write floor');
+  const receive = rows.find((r) => r.n === 200 && r.side === 'native receive only');
+  if (ffmpeg !== undefined && floor !== undefined && receive !== undefined) {
+    console.log(
+      `\nfloors at N = 200: receiving alone (RTSP client, no later stage) costs ${receive.cpuPerStreamMinute.toFixed(3)} CPU-s per stream-minute ` +
+        `(ffmpeg / that = ${(ffmpeg.cpuPerStreamMinute / receive.cpuPerStreamMinute).toFixed(1)}); writing the same bytes alone costs ` +
+        `${floor.cpuPerStreamMinute.toFixed(3)}: the native path's ratio cannot exceed ffmpeg / (receive + write) = ` +
+        `${(ffmpeg.cpuPerStreamMinute / (receive.cpuPerStreamMinute + floor.cpuPerStreamMinute)).toFixed(1)}`,
+    );
+  }
   console.log(
     `\ntargets at N = 200: CPU ratio ${cpuRatio?.toFixed(1) ?? '-'} (>= 5: ${verdict(cpuRatio === undefined ? undefined : cpuRatio >= 5)}), ` +
       `RSS ratio ${rssRatio?.toFixed(1) ?? '-'} (>= 20: ${verdict(rssRatio === undefined ? undefined : rssRatio >= 20)}), ` +
@@ -285,7 +329,10 @@ try {
     }
     if (SIDES.includes('native')) {
       progress(`native N=${n}: opening sessions`);
-      rows.push(await runNative(farm, n));
+      const native = await runNative(farm, n);
+      rows.push(native, writeFloor(native));
+      progress(`native receive only N=${n}: opening sessions`);
+      rows.push(await runNative(farm, n, true));
     }
     if (!SIDES.includes('ffmpeg')) continue;
 
