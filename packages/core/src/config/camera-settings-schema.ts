@@ -28,7 +28,9 @@ const RecordingSettingsSchema = Type.Object(
         Type.Literal('schedule'),
         Type.Literal('manual'),
       ],
-      { default: 'continuous' },
+      // Off until an administrator decides, per group or camera: recording needs a legal basis, a retention rule
+      // and disk, and a census import of 40,000 cameras must not start 40,000 recordings on one node.
+      { default: 'off' },
     ),
     stream: Type.Union([Type.Literal('main'), Type.Literal('sub')], { default: 'main' }),
     preBufferSeconds: Type.Integer({ minimum: 0, maximum: 60, default: 5 }),

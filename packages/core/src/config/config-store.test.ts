@@ -80,7 +80,7 @@ describe('ConfigStore', () => {
 
     store.update({ groups: { district: { settings: { recording: { mode: 'event' } } } } });
     store.update({ cameras: { 'cam-1': { settings: { recording: { mode: 'event' } } } } }); // same effective value
-    expect(seen.map((s) => s.recording.mode)).toEqual(['continuous', 'event']);
+    expect(seen.map((s) => s.recording.mode)).toEqual(['off', 'event']);
 
     store.update({ groups: { district: { settings: { retention: null } } } }); // now inherits the new default
     expect(seen.map((s) => s.retention.maxAgeDays)).toEqual([60, 60, 45]);

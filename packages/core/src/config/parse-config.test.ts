@@ -18,7 +18,7 @@ describe('parseConfig', () => {
     expect(config.server).toEqual({ host: '0.0.0.0', port: 8080, dataDir: './data' });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.defaults).toEqual({
-      recording: { mode: 'continuous', stream: 'main', preBufferSeconds: 5, postBufferSeconds: 10, segmentMinutes: 1 },
+      recording: { mode: 'off', stream: 'main', preBufferSeconds: 5, postBufferSeconds: 10, segmentMinutes: 1 },
       retention: { maxAgeDays: 30 },
       stream: {
         reconnectInitialDelayMs: 500,

@@ -105,7 +105,7 @@ function deepFreeze<T>(value: T): T {
  * @example
  * ```ts
  * const config = parseConfig({ server: { port: 9000 } });
- * config.defaults.recording.mode; // 'continuous'
+ * config.defaults.recording.mode; // 'off'
  * parseConfig({ server: { port: 70000 } }); // throws ARGUS_ERR_CONFIG_INVALID at /server/port
  * ```
  */

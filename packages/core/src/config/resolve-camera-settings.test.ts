@@ -62,9 +62,9 @@ describe('resolveCameraSettings', () => {
 
   it('returns a fresh, mutable object that does not alias the configuration', () => {
     const settings = resolveCameraSettings(config, 'cam-unknown');
-    settings.recording.mode = 'off';
+    settings.recording.mode = 'continuous';
     settings.recording.schedule?.pop();
-    expect(config.defaults.recording.mode).toBe('continuous');
+    expect(config.defaults.recording.mode).toBe('off');
     expect(config.defaults.recording.schedule).toHaveLength(2);
   });
 
