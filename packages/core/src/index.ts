@@ -119,6 +119,7 @@ export type {
 export { CAMERA_FAMILY_DRIVERS, CAMERA_TYPES, DEFAULT_CAMERA_DRIVER, cameraTypeFrom, driverForCameraType } from './devices/camera-types.js';
 export type { CameraTypeInfo } from './devices/camera-types.js';
 export { redactCamera } from './devices/redact-camera.js';
+export type { CameraEventEnded, CameraEventStarted } from './devices/camera-events.js';
 export type { RedactedCamera } from './devices/redact-camera.js';
 export { MemoryDeviceStore } from './devices/device-store.js';
 export type { DeviceStore } from './devices/device-store.js';

@@ -44,14 +44,15 @@ export function apiClient(baseUrl: () => string): {
 
 /**
  * Starts the reference server on a free loopback port with its data in `dataDir`, the given initial admin password,
- * no auth rate limit, and a demo farm of `cameras` simulated cameras (loops cached across test runs).
+ * no auth rate limit, and a demo farm of `cameras` simulated cameras (loops cached across test runs), recorded only
+ * when `options.record` is set.
  */
-export async function startDemoServer(dataDir: string, cameras: number, adminPassword: string): Promise<RunningServer> {
+export async function startDemoServer(dataDir: string, cameras: number, adminPassword: string, options: { record?: boolean } = {}): Promise<RunningServer> {
   const config = await loadServerConfig({ env: { ARGUS_PORT: '0', ARGUS_HOST: '127.0.0.1', ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: 'silent' } });
   return startServer({
     config,
     adminPassword,
     authRateLimit: false,
-    plugins: [demoFarmPlugin({ cameras, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests') })],
+    plugins: [demoFarmPlugin({ cameras, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests'), record: options.record ?? false })],
   });
 }

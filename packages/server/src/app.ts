@@ -7,6 +7,8 @@ import { registerApiDocs } from './docs/api-docs.js';
 import type { HealthMonitor } from './health/health-monitor.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { registerLiveRoutes } from './live/live-routes.js';
+import { registerRecordingRoutes } from './recordings/recording-routes.js';
+import type { StorageService } from '@argus/plugin-storage';
 
 /** Options of {@link buildApp}. */
 export interface AppOptions {
@@ -21,6 +23,8 @@ export interface AppOptions {
   security: AuthRoutesOptions;
   /** Camera health sampler behind the `/api/v1/health` routes; default one the caller never starts (all `unknown`). */
   health?: HealthMonitor;
+  /** The storage plugin's service behind the recording, playback, lock and export routes; none: no such routes. */
+  storage?: StorageService;
 }
 
 /** Body of `GET /healthz`. */
@@ -77,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerCameraRoutes(app, kernel, options.security.audit);
   await registerHealthRoutes(app, kernel, options.health);
   await registerLiveRoutes(app, kernel, { audit: options.security.audit });
+  if (options.storage !== undefined) await registerRecordingRoutes(app, kernel, options.storage, { audit: options.security.audit });
 
   app.get('/healthz', async (): Promise<HealthzBody> => {
     const states = kernel.plugins.states();

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { ArgusError, CORE_VERSION, hasErrorCode } from '@argus/core';
 import { probeStream, recordStream, type StreamProbe } from '@argus/core/media';
+import { readFile } from 'node:fs/promises';
+import { verifyExport } from '@argus/plugin-storage';
 import { AuditLog } from './audit/audit-log.js';
 import { demoFarmPlugin } from './demo-farm.js';
 import { loadServerConfig } from './load-config.js';
@@ -28,6 +30,10 @@ Commands:
       --seconds N       seconds of media to record (required)
       --out FILE        output file (required)
       --user U --pass P --transport T   as for probe
+  verify-export <dir>   check an evidence export: every file's SHA-256 and the manifest's Ed25519 signature
+      --public-key FILE  also require that the export was signed by this key (PEM; the server's key id is
+                         in every manifest)
+      --json             print the full report as JSON
   audit verify      check the hash chain of the audit log (stop the server first: the database is locked)
       --config FILE --data-dir DIR   where the data is, as for start
   version           print the version
@@ -139,6 +145,22 @@ async function auditCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * `argus verify-export DIR`: exit 0 when every file matches the signed manifest, 1 with one line per problem when
+ * not (a changed byte, a missing or extra file, an edited manifest, a bad or unexpected signature).
+ */
+async function verifyExportCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { 'public-key': { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const [dir] = positionals;
+  if (dir === undefined || positionals.length > 1) throw new Error('verify-export takes one export folder');
+  const publicKey = values['public-key'] === undefined ? undefined : await readFile(values['public-key'], 'utf8');
+  const report = await verifyExport(resolve(dir), publicKey === undefined ? {} : { publicKey });
+  if (values.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (report.ok) io.out(`export OK: ${report.exportId ?? '?'}, ${report.files} files match the signed manifest\n`);
+  else for (const problem of report.problems) io.err(`export NOT OK: ${problem.problem}${problem.file === undefined ? '' : ` ${problem.file}`}: ${problem.detail}\n`);
+  return report.ok ? 0 : 1;
+}
+
 const SOURCE_OPTIONS = {
   user: { type: 'string' },
   pass: { type: 'string' },
@@ -228,6 +250,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await record(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'verify-export':
+        return await verifyExportCommand(rest, io);
       case 'version':
       case '--version':
         io.out(`${CORE_VERSION}\n`);

@@ -1,4 +1,4 @@
-import { DEVICE_REGISTRY, DRIVER_REGISTRY, definePlugin, type ArgusPlugin, type CameraCategory } from '@argus/core';
+import { CONFIG_STORE, DEVICE_REGISTRY, DRIVER_REGISTRY, definePlugin, type ArgusPlugin, type CameraCategory } from '@argus/core';
 import { CameraFarm, cameraFarmPreset } from '@argus/driver-simulated';
 import { rtsp } from '@argus/driver-rtsp';
 
@@ -10,6 +10,11 @@ export interface DemoFarmOptions {
   port?: number;
   /** Where encoded loops are cached; default the farm's own default. */
   cacheDir?: string;
+  /**
+   * Record the demo cameras continuously (with the storage plugin), keeping at most a day and 256 MiB of each;
+   * default true.
+   */
+  record?: boolean;
 }
 
 const AGENCIES = ['police', 'transport', 'environment', 'district-1'] as const;
@@ -20,7 +25,8 @@ const DISTRICTS = ['Hoan Kiem', 'Ba Dinh', 'Dong Da', 'Cau Giay'] as const;
  * The demo camera farm as a plugin: starts a simulated farm of RTSP cameras on 127.0.0.1 (mixed H.264/H.265,
  * 640x360/1280x720, 25/15 fps) and adds each to the inventory as a plain-RTSP camera (type 26, driver `rtsp`), so
  * the server reaches them through the same driver and media path as real RTSP cameras. Cameras are `demo-cam-NN`,
- * tagged `demo`; stopping the plugin stops the farm (the inventory entries stay and go offline).
+ * tagged `demo`, and recorded continuously (a day and 256 MiB each at most) unless `record: false`; stopping the plugin
+ * stops the farm (the inventory entries stay and go offline).
  *
  * @example
  * ```ts
@@ -49,6 +55,10 @@ export function demoFarmPlugin(options: DemoFarmOptions = {}): ArgusPlugin {
       await farm.start();
       const port = Number(new URL(farm.url(configs[0]?.id ?? 'cam-01')).port);
       const devices = ctx.container.resolve(DEVICE_REGISTRY);
+      if (options.record ?? true) {
+        const recorded = { recording: { mode: 'continuous' as const }, retention: { maxAgeDays: 1, maxSizeGb: 0.25 } };
+        ctx.container.resolve(CONFIG_STORE).update({ cameras: Object.fromEntries(configs.map((c) => [`demo-${c.id}`, { settings: recorded }])) });
+      }
       for (const [i, config] of configs.entries()) {
         await devices.upsert({
           id: `demo-${config.id}`,

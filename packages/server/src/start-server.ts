@@ -10,6 +10,7 @@ import { HealthMonitor, kernelHealthSources } from './health/health-monitor.js';
 import { LevelDeviceStore } from './inventory/level-device-store.js';
 import { SecretBox } from './inventory/secret-box.js';
 import { openDatabase, type Database } from './open-database.js';
+import { STORAGE, storagePlugin, type StoragePluginOptions } from '@argus/plugin-storage';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -33,6 +34,11 @@ export interface StartServerOptions {
   authRateLimit?: AuthRoutesOptions['rateLimit'];
   /** Plugins to register before the kernel starts (for example `demoFarmPlugin()`). */
   plugins?: readonly ArgusPlugin[];
+  /**
+   * The storage plugin's options beyond the data directory (tiers, free-space floor, retention interval); `false`
+   * runs without recording, playback and export. Default: one tier at `<dataDir>/recordings`.
+   */
+  storage?: Omit<StoragePluginOptions, 'dataDir'> | false;
 }
 
 /** A running reference server. */
@@ -73,14 +79,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let generatedPassword: string | undefined;
   const health = new HealthMonitor({ sources: kernelHealthSources(kernel), clock: kernel.clock, logger: logger.child({ component: 'health' }) });
   try {
-    if (options.plugins !== undefined && options.plugins.length > 0) await kernel.use(...options.plugins);
+    const plugins = [...(options.storage === false ? [] : [storagePlugin({ dataDir: resolve(config.server.dataDir), ...options.storage })]), ...(options.plugins ?? [])];
+    if (plugins.length > 0) await kernel.use(...plugins);
     await kernel.start();
+    const storage = options.storage === false ? undefined : kernel.container.resolve(STORAGE);
     const audit = await AuditLog.open({ db, clock: kernel.clock });
     const auth = new AuthService({ db, audit, clock: kernel.clock, logger: logger.child({ component: 'auth' }) });
     ({ generatedPassword } = await auth.ensureAdmin(options.adminPassword));
     app = await buildApp({
       kernel,
       health,
+      ...(storage === undefined ? {} : { storage }),
       ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
       security: {
         auth,

@@ -45,6 +45,8 @@ const RetentionSettingsSchema = Type.Object(
   {
     maxAgeDays: Type.Integer({ minimum: 1, default: 30 }),
     maxSizeGb: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Footage older than this moves from the fast storage tier to the archive tier, where one is configured. */
+    archiveAfterDays: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { ...CLOSED, default: {} },
 );

@@ -59,6 +59,7 @@ const ADMIN_ROUTES: ReadonlyMap<string, string> = new Map([
   [`PATCH ${API}/cameras/:id`, 'update cameras'],
   [`DELETE ${API}/cameras/:id`, 'delete cameras'],
   [`POST ${API}/cameras/import`, 'import cameras'],
+  [`GET ${API}/storage`, 'read storage usage'],
 ]);
 
 function requireAdmin(request: FastifyRequest, action: string): AuthContext {
