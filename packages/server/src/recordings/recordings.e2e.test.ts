@@ -149,6 +149,34 @@ describe('recordings over the API', () => {
     expect((await api(`/api/v1/exports/${status.id}`, officer)).status).toBe(404);
   }, 60_000);
 
+  it('records around a camera event in event mode, from the pre-buffer to the post-buffer, and marks it', async () => {
+    const camera = 'demo-cam-02';
+    server.kernel.config.update({ cameras: { [camera]: { settings: { recording: { mode: 'event', preBufferSeconds: 2, postBufferSeconds: 1 } } } } });
+    const status = () => api<{ mode: string; recording: boolean; preBufferSeconds: number }>(`/api/v1/cameras/${camera}/recordings/status`, admin);
+    // The continuous recording winds down; then the pre-buffer fills.
+    for (let i = 0; i < 100 && (await status()).body.recording; i++) await sleep(100);
+    expect((await status()).body).toMatchObject({ mode: 'event', recording: false });
+    await sleep(3_500);
+    const before = await api<Timeline>(`/api/v1/cameras/${camera}/recordings/timeline?from=${iso(Date.now() - 600_000)}&to=${iso(Date.now() + 60_000)}`, admin);
+    const quietUntil = Math.max(0, ...before.body.spans.map((s) => s.end));
+    const t = Date.now();
+    const raised = await api<{ id: string }>(`/api/v1/cameras/${camera}/events`, admin, { method: 'POST', body: JSON.stringify({ type: 'motion', durationSeconds: 1, note: 'gate' }) });
+    expect(raised.status).toBe(202);
+    let timeline: Timeline | undefined;
+    for (let i = 0; i < 100; i++) {
+      await sleep(200);
+      timeline = (await api<Timeline>(`/api/v1/cameras/${camera}/recordings/timeline?from=${iso(t - 600_000)}&to=${iso(Date.now() + 60_000)}`, admin)).body;
+      if (!(await status()).body.recording && timeline.spans.some((s) => s.start > quietUntil)) break;
+    }
+    const recorded = timeline!.spans.find((s) => s.start > quietUntil);
+    expect(recorded).toBeDefined();
+    // Pre-buffer: it starts before the event (at a keyframe up to 2 s before); post-buffer: it runs past event end + 1 s.
+    expect(recorded!.start).toBeLessThan(t);
+    expect(recorded!.start).toBeGreaterThanOrEqual(t - 2_000 - 2_500);
+    expect(recorded!.end).toBeGreaterThanOrEqual(t + 1_500);
+    expect(timeline!.marks).toContainEqual(expect.objectContaining({ id: raised.body.id, type: 'motion', note: 'gate', source: 'user:admin' }));
+  }, 60_000);
+
   it('refuses what it should: other agencies, bad times, empty ranges, non-admin storage usage', async () => {
     expect((await api<{ code: string }>(`/api/v1/cameras/${CAMERA}/recordings/timeline?from=${iso(span.start)}&to=${iso(span.end)}`, officer)).body.code).toBe(
       'ARGUS_ERR_DEVICE_NOT_FOUND',
