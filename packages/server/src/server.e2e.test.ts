@@ -33,7 +33,7 @@ describe('startServer over a real port', () => {
   it('answers /healthz', async () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', version: '0.1.0', plugins: { total: 0, running: 0, failed: [] } });
+    expect(await res.json()).toMatchObject({ status: 'ok', version: '0.1.0', plugins: { total: 1, running: 1, failed: [] } });
   });
 
   it('serves Prometheus metrics to a holder of the token only', async () => {
