@@ -1,6 +1,6 @@
 export { Catalogue } from './catalogue/catalogue.js';
 export type { CatalogueOptions, SegmentId } from './catalogue/catalogue.js';
-export type { EventMark, EvidenceLock, FragmentEntry, GapReason, GapRecord, SegmentRecord, StreamChoice, UsageRecord } from './catalogue/records.js';
+export type { EventMark, EvidenceLock, FragmentEntry, GapReason, GapRecord, SegmentRecord, SegmentSummary, StreamChoice, UsageRecord } from './catalogue/records.js';
 export type { StorageAlarmKind } from './storage-events.js';
 export { STORAGE, STORAGE_PLUGIN_VERSION, storagePlugin } from './storage-plugin.js';
 export type { StoragePluginOptions } from './storage-plugin.js';

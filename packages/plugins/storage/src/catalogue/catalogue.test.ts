@@ -74,6 +74,25 @@ describe('Catalogue', () => {
     await catalogue.close();
   });
 
+  it('stores a growing segment one fragment at a time, summarises it without fragments, and rewrites it when it closes', async () => {
+    const catalogue = await Catalogue.open(location());
+    const fragments = Array.from({ length: 4 }, (_, i) => ({ offset: 100 + i * 10, size: 10, time: T0 + i * 2000, duration: 2000 }));
+    for (let n = 1; n <= 4; n++) {
+      await catalogue.putSegment(segment('a', T0, { complete: false, fragments: fragments.slice(0, n), end: T0 + n * 2000, size: 100 + n * 10 }));
+    }
+    expect((await catalogue.segment({ camera: 'a', start: T0, stream: 'main' }))?.fragments).toEqual(fragments);
+    const [summary] = await catalogue.summaries('a', T0, T0 + MIN);
+    expect(summary).toMatchObject({ fragmentCount: 4, end: T0 + 8000 });
+    expect(summary).not.toHaveProperty('fragments');
+    // Repair may close it with fewer fragments than were listed: the extra ones go.
+    await catalogue.putSegment(segment('a', T0, { complete: true, fragments: fragments.slice(0, 2), end: T0 + 4000, size: 120 }));
+    expect((await catalogue.segments('a', T0, T0 + MIN))[0]?.fragments).toEqual(fragments.slice(0, 2));
+    await catalogue.deleteSegment({ camera: 'a', start: T0, stream: 'main' });
+    await catalogue.putSegment(segment('a', T0, { complete: false, fragments: [] }));
+    expect((await catalogue.segment({ camera: 'a', start: T0, stream: 'main' }))?.fragments).toEqual([]);
+    await catalogue.close();
+  });
+
   it('stores marks, gaps and locks by camera and time', async () => {
     const catalogue = await Catalogue.open(location());
     await catalogue.putMark({ camera: 'a', id: 'm1', time: T0 + 5, type: 'motion' });

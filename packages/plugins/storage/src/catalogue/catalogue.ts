@@ -1,9 +1,10 @@
 import { ArgusError, silentLogger, type Logger } from '@argus/core';
 import { ClassicLevel } from 'classic-level';
-import type { EventMark, EvidenceLock, GapRecord, SegmentRecord, StreamChoice, UsageRecord } from './records.js';
+import type { EventMark, EvidenceLock, FragmentEntry, GapRecord, SegmentRecord, SegmentSummary, StreamChoice, UsageRecord } from './records.js';
 
 // Key layout (one LevelDB, JSON values). Times are zero-padded so that keys sort by time.
-//   s!<camera>!<start>!<stream>   SegmentRecord
+//   s!<camera>!<start>!<stream>   SegmentSummary: the record without its fragment list (a day reads in a few ms)
+//   f!<camera>!<start>!<stream>!<index>   FragmentEntry, one key each: a fragment costs one small write
 //   a!<start>!<camera>!<stream>   ''            every segment by age, across cameras (retention)
 //   o!<camera>!<start>!<stream>   ''            segments still being written (crash repair)
 //   m!<camera>!<time>!<id>        EventMark
@@ -11,10 +12,11 @@ import type { EventMark, EvidenceLock, GapRecord, SegmentRecord, StreamChoice, U
 //   l!<id>                        EvidenceLock
 //   u!<camera>!<tier>             UsageRecord
 //   meta!maxSpan                  longest segment span seen, bounding the back-scan of overlap queries
-type Value = SegmentRecord | EventMark | GapRecord | EvidenceLock | UsageRecord | number | '';
+type Value = SegmentSummary | FragmentEntry | EventMark | GapRecord | EvidenceLock | UsageRecord | number | '';
 type Db = ClassicLevel<string, Value>;
 
 const TIME_DIGITS = 15;
+const INDEX_DIGITS = 6;
 const MAX_SPAN_KEY = 'meta!maxSpan';
 
 /** Escapes the key separator (and the escape) out of an id. */
@@ -33,6 +35,13 @@ function under(prefix: string): { gte: string; lt: string } {
 }
 
 const segmentKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `s!${part(s.camera)}!${time(s.start)}!${s.stream}`;
+const fragmentPrefix = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `f!${part(s.camera)}!${time(s.start)}!${s.stream}!`;
+const fragmentKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>, index: number): string => fragmentPrefix(s) + String(index).padStart(INDEX_DIGITS, '0');
+
+function summaryOf(segment: SegmentRecord): SegmentSummary {
+  const { fragments, ...rest } = segment;
+  return { ...rest, fragmentCount: fragments.length };
+}
 const ageKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `a!${time(s.start)}!${part(s.camera)}!${s.stream}`;
 const openKey = (s: Pick<SegmentRecord, 'camera' | 'start' | 'stream'>): string => `o!${part(s.camera)}!${time(s.start)}!${s.stream}`;
 const usageKey = (camera: string, tier: string): string => `u!${part(camera)}!${part(tier)}`;
@@ -91,15 +100,23 @@ export class Catalogue {
     return catalogue;
   }
 
-  /** Adds or replaces a segment (same camera, stream and start), keeping usage and the indexes in step. */
+  /**
+   * Adds or replaces a segment (same camera, stream and start), keeping usage and the indexes in step. While a
+   * segment stays open (`complete: false` before and after), the fragments already stored are taken as they are and
+   * only new ones are written: one small write per fragment as it grows. Any other put rewrites the whole list.
+   */
   putSegment(segment: SegmentRecord): Promise<void> {
     return this.#mutate(async () => {
       const key = segmentKey(segment);
-      const old = (await this.#db.get(key)) as SegmentRecord | undefined;
+      const old = (await this.#db.get(key)) as SegmentSummary | undefined;
       const batch = this.#db.batch();
-      batch.put(key, segment).put(ageKey(segment), '');
+      batch.put(key, summaryOf(segment)).put(ageKey(segment), '');
       if (segment.complete) batch.del(openKey(segment));
       else batch.put(openKey(segment), '');
+      const stored = old?.fragmentCount ?? 0;
+      const rewrite = old === undefined || old.complete || segment.complete || segment.fragments.length < stored;
+      if (rewrite) for (let i = segment.fragments.length; i < stored; i++) batch.del(fragmentKey(segment, i));
+      for (let i = rewrite ? 0 : stored; i < segment.fragments.length; i++) batch.put(fragmentKey(segment, i), segment.fragments[i] as FragmentEntry);
       const usage = new Map<string, UsageRecord>();
       if (old !== undefined) this.#count(batch, usage, old, -1);
       this.#count(batch, usage, segment, +1);
@@ -114,11 +131,11 @@ export class Catalogue {
   /** Removes a segment's record (not its file); returns the record removed, if there was one. */
   deleteSegment(id: SegmentId): Promise<SegmentRecord | undefined> {
     return this.#mutate(async () => {
-      const key = segmentKey(id);
-      const old = (await this.#db.get(key)) as SegmentRecord | undefined;
+      const old = await this.segment(id);
       if (old === undefined) return undefined;
       const batch = this.#db.batch();
-      batch.del(key).del(ageKey(old)).del(openKey(old));
+      batch.del(segmentKey(id)).del(ageKey(old)).del(openKey(old));
+      for (let i = 0; i < old.fragments.length; i++) batch.del(fragmentKey(old, i));
       const usage = new Map<string, UsageRecord>();
       this.#count(batch, usage, old, -1);
       await batch.write();
@@ -127,19 +144,30 @@ export class Catalogue {
     });
   }
 
-  /** One segment by id. */
+  /** One segment by id, with its fragments. */
   async segment(id: SegmentId): Promise<SegmentRecord | undefined> {
-    return (await this.#db.get(segmentKey(id))) as SegmentRecord | undefined;
+    const summary = (await this.#db.get(segmentKey(id))) as SegmentSummary | undefined;
+    return summary === undefined ? undefined : this.#withFragments(summary);
   }
 
-  /** The camera's segments overlapping `[from, to)`, by start time; only `stream`'s when given. */
+  /** The camera's segments overlapping `[from, to)`, by start time, with their fragments; only `stream`'s when given. */
   async segments(camera: string, from: number, to: number, stream?: StreamChoice): Promise<SegmentRecord[]> {
+    const out: SegmentRecord[] = [];
+    for (const summary of await this.summaries(camera, from, to, stream)) out.push(await this.#withFragments(summary));
+    return out;
+  }
+
+  /**
+   * The camera's segments overlapping `[from, to)`, by start time, without their fragment lists: what a timeline
+   * needs, at about 200 bytes a segment.
+   */
+  async summaries(camera: string, from: number, to: number, stream?: StreamChoice): Promise<SegmentSummary[]> {
     if (to <= from) return [];
     const prefix = `s!${part(camera)}!`;
-    const out: SegmentRecord[] = [];
+    const out: SegmentSummary[] = [];
     const scanFrom = Math.max(0, from - this.#maxSpan);
     for await (const [, value] of this.#db.iterator({ gte: prefix + time(scanFrom), lt: prefix + time(to) })) {
-      const segment = value as SegmentRecord;
+      const segment = value as SegmentSummary;
       if (segment.end > from && (stream === undefined || segment.stream === stream)) out.push(segment);
     }
     return out;
@@ -148,8 +176,8 @@ export class Catalogue {
   /** The newest segment of a camera's stream, if any. */
   async lastSegment(camera: string, stream: StreamChoice): Promise<SegmentRecord | undefined> {
     for await (const [, value] of this.#db.iterator({ ...under(`s!${part(camera)}!`), reverse: true })) {
-      const segment = value as SegmentRecord;
-      if (segment.stream === stream) return segment;
+      const segment = value as SegmentSummary;
+      if (segment.stream === stream) return this.#withFragments(segment);
     }
     return undefined;
   }
@@ -167,7 +195,7 @@ export class Catalogue {
   async *cameraSegments(camera: string, before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentRecord> {
     const prefix = `s!${part(camera)}!`;
     for await (const [, value] of this.#db.iterator({ gte: prefix, lt: prefix + time(Math.min(before, 10 ** TIME_DIGITS - 1)) })) {
-      yield value as SegmentRecord;
+      yield await this.#withFragments(value as SegmentSummary);
     }
   }
 
@@ -253,7 +281,16 @@ export class Catalogue {
   }
 
   /** Adds a segment's bytes to (or takes them from) its usage counter, in `next` and in the batch. */
-  #count(batch: ReturnType<Db['batch']>, next: Map<string, UsageRecord>, segment: SegmentRecord, sign: 1 | -1): void {
+  async #withFragments(summary: SegmentSummary): Promise<SegmentRecord> {
+    const { fragmentCount, ...rest } = summary;
+    const fragments: FragmentEntry[] = [];
+    if (fragmentCount > 0) {
+      for await (const [, value] of this.#db.iterator(under(fragmentPrefix(summary)))) fragments.push(value as FragmentEntry);
+    }
+    return { ...rest, fragments };
+  }
+
+  #count(batch: ReturnType<Db['batch']>, next: Map<string, UsageRecord>, segment: Pick<SegmentRecord, 'camera' | 'tier' | 'size'>, sign: 1 | -1): void {
     const key = usageKey(segment.camera, segment.tier);
     const was = next.get(key) ?? this.#usage.get(key) ?? { camera: segment.camera, tier: segment.tier, bytes: 0, segments: 0 };
     const now: UsageRecord = { ...was, bytes: was.bytes + sign * segment.size, segments: was.segments + sign };

@@ -39,6 +39,12 @@ export interface SegmentRecord {
   readonly height?: number;
 }
 
+/** A {@link SegmentRecord} without its fragment list, as timelines read it. */
+export type SegmentSummary = Omit<SegmentRecord, 'fragments'> & {
+  /** Fragments the full record lists. */
+  readonly fragmentCount: number;
+};
+
 /** Something that happened on a camera and is marked on its timeline (motion, an alarm input, an operator's mark). */
 export interface EventMark {
   readonly camera: string;

@@ -136,7 +136,7 @@ export class Playback {
   async timeline(camera: string, from: number, to: number, options: TimelineOptions = {}): Promise<Timeline> {
     checkRange(from, to, MAX_TIMELINE_RANGE_MS);
     const [segments, catalogued, marks] = await Promise.all([
-      this.#catalogue.segments(camera, from, to, options.stream),
+      this.#catalogue.summaries(camera, from, to, options.stream),
       this.#catalogue.gaps(camera, from, to),
       this.#catalogue.marks(camera, from, to),
     ]);
@@ -213,7 +213,7 @@ export class Playback {
 }
 
 /** Segments as spans, merging those less than {@link SPAN_MERGE_MS} apart, clipped to `[from, to)`. */
-function mergeSpans(segments: readonly SegmentRecord[], from: number, to: number): RecordedSpan[] {
+function mergeSpans(segments: readonly Pick<SegmentRecord, 'start' | 'end' | 'stream'>[], from: number, to: number): RecordedSpan[] {
   const ordered = [...segments].sort((a, b) => a.start - b.start);
   const spans: { start: number; end: number; streams: Set<StreamChoice> }[] = [];
   for (const segment of ordered) {
