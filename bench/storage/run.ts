@@ -444,7 +444,7 @@ function printScale(r: ScaleResult): void {
   const b = r.breakdown;
   console.log(
     `\nwhere the camera-day read goes (catalogue LevelDB opened directly, same key range, N = ${BREAKDOWN_N}): ${b.records} segment records, ` +
-      `${(b.bytes / 1024).toFixed(0)} KiB of JSON (${(b.bytes / Math.max(1, b.records)).toFixed(0)} B per record, most of it the fragment list)`,
+      `${(b.bytes / 1024).toFixed(0)} KiB of JSON (${(b.bytes / Math.max(1, b.records)).toFixed(0)} B per record)`,
   );
   printTable(
     ['read', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'max (ms)', 'p50 ratio'],
