@@ -414,7 +414,8 @@ export class StorageService {
   }
 
   #startRecorder(camera: Camera, policy: RecordingPolicy): Managed {
-    const logger = this.#logger.child({ component: 'recorder', camera: camera.id });
+    // The recorder and the writer bind the camera (and their component) themselves.
+    const logger = this.#logger;
     const { bus, streams } = this.#options;
     const catalogue = this.catalogue;
     const retention = this.retention;
@@ -433,12 +434,12 @@ export class StorageService {
           tier: this.#tiers[0] as StorageTier,
           segmentSeconds: this.#settingsOf(camera.id).recording.segmentMinutes * 60,
           clock: this.#clock,
-          logger,
+          logger: logger.child({ component: 'writer' }),
           bus,
           freeSpace: () => retention.freeSpace(),
         }),
       onEvent: (mark: EventMark) => {
-        catalogue.putMark(mark).catch((err: unknown) => logger.error({ err }, 'event mark not catalogued'));
+        catalogue.putMark(mark).catch((err: unknown) => logger.error({ err, camera: camera.id }, 'event mark not catalogued'));
       },
     });
     const managed: Managed = { recorder, policyKey: JSON.stringify(policy) };
