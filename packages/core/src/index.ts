@@ -20,6 +20,7 @@ export type { AnyArgusEvent, ArgusEvent, ArgusEventMap, EventType } from './even
 // Logging, time, version
 export { createLogger, silentLogger, REDACTED_PATHS } from './logging/logger.js';
 export type { Logger, LoggerOptions } from './logging/logger.js';
+export { loadOrCreateKeyFile } from './security/key-file.js';
 export { ManualClock, systemClock } from './time/clock.js';
 export type { Clock } from './time/clock.js';
 export { CORE_VERSION } from './version.js';

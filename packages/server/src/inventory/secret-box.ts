@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArgusError } from '@argus/core';
+import { ArgusError, loadOrCreateKeyFile } from '@argus/core';
 
 /** Name of the key file in the data directory. */
 export const SECRET_KEY_FILE = 'secret.key';
@@ -20,44 +19,6 @@ function unreadable(reason: string, cause?: unknown): ArgusError<'ARGUS_ERR_DATA
 function decodeBase64(text: string, what: string): Buffer {
   if (!BASE64.test(text) || text.length % 4 !== 0) throw unreadable(`${what} is not base64`);
   return Buffer.from(text, 'base64');
-}
-
-async function readKey(path: string): Promise<Buffer> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new ArgusError('ARGUS_ERR_DATA_KEY_INVALID', { path, reason: 'not a regular file' });
-  // POSIX modes mean nothing on Windows, where the data directory's ACL protects the file instead.
-  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-    throw new ArgusError('ARGUS_ERR_DATA_KEY_INSECURE', { path, mode: (info.mode & 0o777).toString(8).padStart(4, '0') });
-  }
-  const key = await readFile(path);
-  if (key.length !== KEY_BYTES) {
-    throw new ArgusError('ARGUS_ERR_DATA_KEY_INVALID', { path, reason: `expected ${KEY_BYTES} bytes, found ${key.length}` });
-  }
-  return key;
-}
-
-/**
- * Writes a new random key without ever exposing a partial or world-readable file: the bytes go to a private
- * temporary file first, which is then hard-linked into place. `link` fails when the key already exists, so two
- * processes starting at once both end up with the one key that won.
- */
-async function createKey(path: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.chmod(0o600);
-    await handle.writeFile(randomBytes(KEY_BYTES));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temporary, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
 }
 
 /**
@@ -85,13 +46,11 @@ export class SecretBox {
   /** Opens the key of `dataDir` (which must exist), creating it first when there is none. */
   static async open(dataDir: string): Promise<SecretBox> {
     const path = join(dataDir, SECRET_KEY_FILE);
-    try {
-      return new SecretBox(await readKey(path));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const key = await loadOrCreateKeyFile(path, () => randomBytes(KEY_BYTES));
+    if (key.length !== KEY_BYTES) {
+      throw new ArgusError('ARGUS_ERR_DATA_KEY_INVALID', { path, reason: `expected ${KEY_BYTES} bytes, found ${key.length}` });
     }
-    await createKey(path);
-    return new SecretBox(await readKey(path));
+    return new SecretBox(key);
   }
 
   /**

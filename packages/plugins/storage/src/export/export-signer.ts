@@ -1,7 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { ArgusError } from '@argus/core';
+import { ArgusError, loadOrCreateKeyFile } from '@argus/core';
 
 /** Name of the export signing key file in its directory. */
 export const EXPORT_SIGNING_KEY_FILE = 'export-signing.key';
@@ -11,16 +10,11 @@ export function exportKeyId(publicKey: KeyObject): string {
   return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 }
 
-async function readKey(path: string): Promise<KeyObject> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new ArgusError('ARGUS_ERR_DATA_KEY_INVALID', { path, reason: 'not a regular file' });
-  // POSIX modes mean nothing on Windows, where the directory's ACL protects the file instead.
-  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-    throw new ArgusError('ARGUS_ERR_DATA_KEY_INSECURE', { path, mode: (info.mode & 0o777).toString(8).padStart(4, '0') });
-  }
+/** The Ed25519 private key in a key file's bytes. */
+function privateKeyOf(path: string, pem: Buffer): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(await readFile(path, 'utf8'));
+    key = createPrivateKey(pem.toString('utf8'));
   } catch (err) {
     throw new ArgusError('ARGUS_ERR_DATA_KEY_INVALID', { path, reason: 'not a PKCS#8 PEM private key' }, { cause: err });
   }
@@ -28,30 +22,6 @@ async function readKey(path: string): Promise<KeyObject> {
     throw new ArgusError('ARGUS_ERR_DATA_KEY_INVALID', { path, reason: `an ${String(key.asymmetricKeyType)} key, not Ed25519` });
   }
   return key;
-}
-
-/**
- * Writes a new key without ever exposing a partial or readable file: a private temporary file first, hard-linked into
- * place. `link` fails when the key already exists, so two processes starting at once both end up with the one that won.
- */
-async function createKey(path: string): Promise<void> {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.chmod(0o600);
-    await handle.writeFile(privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temporary, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
 }
 
 /**
@@ -89,14 +59,8 @@ export class ExportSigner {
    */
   static async loadOrCreate(dir: string): Promise<ExportSigner> {
     const path = join(dir, EXPORT_SIGNING_KEY_FILE);
-    try {
-      return new ExportSigner(await readKey(path));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await createKey(path);
-    return new ExportSigner(await readKey(path));
+    const pem = await loadOrCreateKeyFile(path, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    return new ExportSigner(privateKeyOf(path, pem));
   }
 
   /** The Ed25519 signature (64 bytes) of `bytes`. */
