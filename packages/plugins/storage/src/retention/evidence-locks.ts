@@ -13,17 +13,11 @@ export interface EvidenceLocksOptions {
   readonly logger?: Logger;
 }
 
-/** What {@link EvidenceLocks.lock} needs: a camera's time range `[start, end)` (ms), why, and who. */
-export interface LockRequest {
-  readonly camera: string;
-  readonly start: number;
-  readonly end: number;
-  readonly reason: string;
-  /** The user placing the lock; also the `by` of the `evidenceLocked` event. */
-  readonly owner: string;
-  /** When the lock lapses by itself (ms, in the future); absent: held until unlocked. */
-  readonly expires?: number;
-}
+/**
+ * What {@link EvidenceLocks.lock} needs: a camera's time range `[start, end)` (ms), why, who (also the `by` of the
+ * `evidenceLocked` event), and optionally when it lapses (ms, in the future).
+ */
+export type LockRequest = Omit<EvidenceLock, 'id' | 'created'>;
 
 /**
  * Evidence locks: camera time ranges that retention must neither delete nor move until they are unlocked or lapse.
