@@ -8,6 +8,7 @@
 // Errors
 export { ArgusError, hasErrorCode, isTransient } from './errors/argus-error.js';
 export type { CodedError, ErrorDetails } from './errors/argus-error.js';
+export { errorMessage } from './errors/error-message.js';
 export { ERROR_CODES, errorDefinition } from './errors/registry.js';
 export type { ErrorCode } from './errors/registry.js';
 export type { ErrorDefinition } from './errors/definition.js';

@@ -16,6 +16,7 @@ export type { H265Sps } from './codec/h265.js';
 export { AAC_SAMPLE_RATES, buildAudioSpecificConfig, parseAdts, parseAudioSpecificConfig } from './codec/aac.js';
 export type { AdtsFrame, AudioSpecificConfig } from './codec/aac.js';
 export { isParameterSet, pickParameterSets, videoTrackFromParameterSets } from './codec/track-info.js';
+export { sameBytes } from './codec/same-bytes.js';
 
 // fMP4
 export { codecsParam, Fmp4Muxer } from './mp4/fmp4-muxer.js';

@@ -32,7 +32,8 @@ export type { RetentionFailure, RetentionOptions, RetentionPolicy, RetentionRepo
 export { Playback, SPAN_MERGE_MS } from './playback/playback.js';
 export type { HlsPlaylistOptions, OpenOptions, PlaybackOptions, PlaybackStream, RecordedSpan, Timeline, TimelineGap, TimelineOptions } from './playback/playback.js';
 export { MAX_PLAY_RANGE_MS, MAX_TIMELINE_RANGE_MS } from './playback/fragment-plan.js';
-export { cameraFileName, exportCase } from './export/export-case.js';
+export { exportCase } from './export/export-case.js';
+export { cameraFileName } from './writer/segment-file-path.js';
 export type { ExportCaseOptions, ExportCaseResult } from './export/export-case.js';
 export { EXPORT_SIGNING_KEY_FILE, ExportSigner, exportKeyId } from './export/export-signer.js';
 export { canonicalJson, MANIFEST_FILE } from './export/export-manifest.js';

@@ -1,4 +1,5 @@
 import { ArgusError } from '../../errors/argus-error.js';
+import { sameBytes } from '../codec/same-bytes.js';
 import type { MediaPacket, TrackInfo } from '../../stream/media-packet.js';
 import type { StreamStage } from '../../stream/process-with.js';
 
@@ -51,12 +52,6 @@ class MsUnwrapper {
 
 function malformed(reason: string): ArgusError {
   return new ArgusError('ARGUS_ERR_MEDIA_BITSTREAM', { codec: 'FLV', reason });
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  if (a === undefined || a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { MediaPacket, TrackInfo } from '../../stream/media-packet.js';
+import { sameBytes } from '../codec/same-bytes.js';
 import type { SenderReportClock } from './rtcp.js';
 import type { RtpPacket } from './rtp-packet.js';
 import { MediaTimeline } from './media-timeline.js';
@@ -305,12 +306,6 @@ export abstract class NalDepacketizer {
     this.stats.trackChanges += 1;
     this.#track = { ...this.#track, parameterSets: next };
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Decodes a comma-separated list of base64 NAL units (`sprop-parameter-sets`, `sprop-sps`...). */

@@ -1,4 +1,4 @@
-import { ArgusError, silentLogger, type Logger } from '@argus/core';
+import { ArgusError, errorMessage, silentLogger, type Logger } from '@argus/core';
 import { ClassicLevel } from 'classic-level';
 import type { EventMark, EvidenceLock, FragmentEntry, GapRecord, SegmentRecord, SegmentSummary, StreamChoice, UsageRecord } from './records.js';
 
@@ -88,7 +88,7 @@ export class Catalogue {
     try {
       await db.open();
     } catch (err) {
-      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'open catalogue', path: location, reason: reasonOf(err) }, { cause: err });
+      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'open catalogue', path: location, reason: errorMessage(err) }, { cause: err });
     }
     const catalogue = new Catalogue(db, options.logger ?? silentLogger());
     for await (const [, value] of db.iterator(under('u!'))) {
@@ -150,10 +150,26 @@ export class Catalogue {
     return summary === undefined ? undefined : this.#withFragments(summary);
   }
 
-  /** The camera's segments overlapping `[from, to)`, by start time, with their fragments; only `stream`'s when given. */
+  /**
+   * The camera's segments overlapping `[from, to)`, by start time, with their fragments; only `stream`'s when given.
+   * Two range reads: the summaries, then every fragment key between the first and the last of them.
+   */
   async segments(camera: string, from: number, to: number, stream?: StreamChoice): Promise<SegmentRecord[]> {
-    const out: SegmentRecord[] = [];
-    for (const summary of await this.summaries(camera, from, to, stream)) out.push(await this.#withFragments(summary));
+    const summaries = await this.summaries(camera, from, to, stream);
+    const first = summaries[0];
+    const last = summaries.at(-1);
+    if (first === undefined || last === undefined) return [];
+    const byPrefix = new Map<string, SegmentRecord>();
+    const out = summaries.map((summary) => {
+      const { fragmentCount: _count, ...rest } = summary;
+      const record: SegmentRecord = { ...rest, fragments: [] };
+      byPrefix.set(fragmentPrefix(summary), record);
+      return record;
+    });
+    const range = { gte: fragmentPrefix(first), lt: `f!${part(camera)}!${time(last.start + 1)}` };
+    for await (const [key, value] of this.#db.iterator(range)) {
+      (byPrefix.get(key.slice(0, key.lastIndexOf('!') + 1))?.fragments as FragmentEntry[] | undefined)?.push(value as FragmentEntry);
+    }
     return out;
   }
 
@@ -182,20 +198,20 @@ export class Catalogue {
     return undefined;
   }
 
-  /** Segments of every camera, oldest first, that start before `before` (default: any). */
-  async *oldestSegments(before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentRecord> {
+  /** Summaries of every camera's segments, oldest first, that start before `before` (default: any). */
+  async *oldestSegments(before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentSummary> {
     for await (const key of this.#db.keys({ gte: 'a!', lt: `a!${time(Math.min(before, 10 ** TIME_DIGITS - 1))}` })) {
       const [, start, camera, stream] = key.split('!');
-      const segment = await this.segment({ camera: unpart(camera ?? ''), start: Number(start), stream: stream as StreamChoice });
-      if (segment !== undefined) yield segment;
+      const summary = (await this.#db.get(segmentKey({ camera: unpart(camera ?? ''), start: Number(start), stream: stream as StreamChoice }))) as SegmentSummary | undefined;
+      if (summary !== undefined) yield summary;
     }
   }
 
-  /** A camera's segments oldest first, that start before `before`. */
-  async *cameraSegments(camera: string, before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentRecord> {
+  /** Summaries of a camera's segments, oldest first, that start before `before`. */
+  async *cameraSegments(camera: string, before = Number.MAX_SAFE_INTEGER): AsyncGenerator<SegmentSummary> {
     const prefix = `s!${part(camera)}!`;
     for await (const [, value] of this.#db.iterator({ gte: prefix, lt: prefix + time(Math.min(before, 10 ** TIME_DIGITS - 1)) })) {
-      yield await this.#withFragments(value as SegmentSummary);
+      yield value as SegmentSummary;
     }
   }
 
@@ -311,7 +327,7 @@ export class Catalogue {
     const run = this.#serial.then(fn, fn);
     this.#serial = run.catch((err: unknown) => this.#logger.error({ err }, 'catalogue write failed'));
     return run.catch((err: unknown) => {
-      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'catalogue write', path: this.#db.location, reason: reasonOf(err) }, { cause: err });
+      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'catalogue write', path: this.#db.location, reason: errorMessage(err) }, { cause: err });
     });
   }
 }
@@ -320,6 +336,3 @@ function unpart(text: string): string {
   return text.replaceAll('%21', '!').replaceAll('%25', '%');
 }
 
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

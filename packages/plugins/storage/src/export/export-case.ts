@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { cameraFileName } from '../writer/segment-file-path.js';
 import { mkdir, open, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ArgusError, silentLogger, systemClock, type Clock, type EventBus, type Logger } from '@argus/core';
+import { ArgusError, errorMessage, silentLogger, systemClock, type Clock, type EventBus, type Logger } from '@argus/core';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { StreamChoice } from '../catalogue/records.js';
 import { openPart } from '../playback/fmp4-reader.js';
-import { checkRange, chooseStream, MAX_PLAY_RANGE_MS, planFragments, tierMap, type PlannedFragment, type StorageTier } from '../playback/fragment-plan.js';
+import { checkRange, chooseStream, MAX_PLAY_RANGE_MS, planFragments, tierMap, type PlannedFragment } from '../playback/fragment-plan.js';
+import type { StorageTier } from '../writer/storage-tier.js';
 import { MANIFEST_FILE, signedBytes, type ExportManifest, type ManifestCamera, type ManifestFile, type ManifestTime } from './export-manifest.js';
 import type { ExportSigner } from './export-signer.js';
 
@@ -46,21 +48,6 @@ const PROGRESS_STEP = 0.01;
 
 function timeOf(ms: number): ManifestTime {
   return { iso: new Date(ms).toISOString(), ms };
-}
-
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * A camera id as a file name: characters outside `[A-Za-z0-9._-]` (and a leading dot) as `%XX` UTF-8 escapes, so that
- * distinct cameras get distinct names and none can leave the directory.
- */
-export function cameraFileName(camera: string): string {
-  const escaped = [...new TextEncoder().encode(camera)]
-    .map((b) => (/[A-Za-z0-9._-]/.test(String.fromCharCode(b)) && b < 0x80 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
-    .join('');
-  return escaped.startsWith('.') ? `%2E${escaped.slice(1)}` : escaped || '%';
 }
 
 /** Whether `dir` is absent or an empty directory. */
@@ -157,7 +144,7 @@ export async function exportCase(options: ExportCaseOptions): Promise<ExportCase
     return { exportId, dir: outDir, manifest, bytes };
   } catch (err) {
     if (created) await rm(work, { recursive: true, force: true }).catch((cleanup: unknown) => logger.error({ err: cleanup, dir: work }, 'could not remove a failed export'));
-    const reason = reasonOf(err);
+    const reason = errorMessage(err);
     logger.warn({ err, exportId }, 'export failed');
     bus?.emit('exportFailed', { exportId, reason }, { source: 'storage' });
     throw new ArgusError('ARGUS_ERR_STORAGE_EXPORT_FAILED', { id: exportId, reason }, { cause: err });

@@ -1,13 +1,11 @@
 // Reads planned fragments from segment files by byte range and joins them into one fMP4 stream per init segment.
 import { open, type FileHandle } from 'node:fs/promises';
-import { ArgusError } from '@argus/core';
+import { ArgusError, errorMessage } from '@argus/core';
+import { sameBytes } from '@argus/core/media';
 import type { SegmentRecord } from '../catalogue/records.js';
 import { FragmentRetimer, parseInit, type InitInfo } from './fmp4-boxes.js';
-import { segmentPath, type PlannedFragment, type StorageTier } from './fragment-plan.js';
-
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import type { StorageTier } from '../writer/storage-tier.js';
+import { segmentPath, type PlannedFragment } from './fragment-plan.js';
 
 function damaged(segment: SegmentRecord, reason: string, cause?: unknown): ArgusError {
   return new ArgusError('ARGUS_ERR_STORAGE_SEGMENT_DAMAGED', { file: segment.file, reason }, cause === undefined ? {} : { cause });
@@ -35,7 +33,7 @@ class SegmentFile {
       return new SegmentFile(segment, path, await open(path, 'r'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw damaged(segment, 'the file is missing', err);
-      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'open segment', path, reason: reasonOf(err) }, { cause: err });
+      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'open segment', path, reason: errorMessage(err) }, { cause: err });
     }
   }
 
@@ -50,7 +48,7 @@ class SegmentFile {
         done += bytesRead;
       }
     } catch (err) {
-      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'read segment', path: this.#path, reason: reasonOf(err) }, { cause: err });
+      throw new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'read segment', path: this.#path, reason: errorMessage(err) }, { cause: err });
     }
     if (done < size) throw damaged(this.segment, `the file ends at byte ${offset + done}, inside the catalogued range ${offset}..${offset + size}`);
     return buffer;
@@ -70,10 +68,6 @@ async function readInit(tiers: ReadonlyMap<string, StorageTier>, segment: Segmen
   } finally {
     await file.close();
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /** Where a {@link Fmp4Part} ended, known once its chunks have been read to the end. */
@@ -119,7 +113,7 @@ export async function openPart(plan: readonly PlannedFragment[], start: number, 
   try {
     info = parseInit(init);
   } catch (err) {
-    throw damaged(first.segment, `unreadable init segment: ${reasonOf(err)}`, err);
+    throw damaged(first.segment, `unreadable init segment: ${errorMessage(err)}`, err);
   }
   let end: PartEnd | undefined;
 
@@ -148,7 +142,7 @@ export async function openPart(plan: readonly PlannedFragment[], start: number, 
           samples += retimer.retime(data, segment);
         } catch (err) {
           // Bytes that are not the boxes the catalogue promised (BoxFormatError, or a read past a box's end).
-          throw damaged(segment, `fragment at byte ${fragment.offset}: ${reasonOf(err)}`, err);
+          throw damaged(segment, `fragment at byte ${fragment.offset}: ${errorMessage(err)}`, err);
         }
         endTime = fragment.time + fragment.duration;
         bytes += data.byteLength;

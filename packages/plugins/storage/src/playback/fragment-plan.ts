@@ -74,5 +74,3 @@ export function segmentPath(tiers: ReadonlyMap<string, StorageTier>, segment: Se
   }
   return join(tier.root, segment.file);
 }
-
-export type { StorageTier };

@@ -8,7 +8,7 @@ import { hasErrorCode } from '@argus/core';
 import { ffmpegPath } from '@argus/core/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalogue } from '../catalogue/catalogue.js';
-import type { StorageTier } from './fragment-plan.js';
+import type { StorageTier } from '../writer/storage-tier.js';
 import { Playback } from './playback.js';
 import { decodeFrames, h264Sample, packetsOf, recordSegments, T0 } from './recording-fixture.test-helper.js';
 

@@ -6,7 +6,7 @@ import { hasErrorCode } from '@argus/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalogue } from '../catalogue/catalogue.js';
 import { parseFragment, parseInit } from './fmp4-boxes.js';
-import type { StorageTier } from './fragment-plan.js';
+import type { StorageTier } from '../writer/storage-tier.js';
 import { Playback } from './playback.js';
 import { collect, decodeFrames, h264Sample, packetsOf, probeVideo, recordSegments, T0, type RecordedSegment } from './recording-fixture.test-helper.js';
 

@@ -10,8 +10,8 @@ import {
   planFragments,
   tierMap,
   type PlannedFragment,
-  type StorageTier,
 } from './fragment-plan.js';
+import type { StorageTier } from '../writer/storage-tier.js';
 
 /** Segments closer than this are one recorded span on a timeline: a hole this short is not worth showing. */
 export const SPAN_MERGE_MS = 1500;

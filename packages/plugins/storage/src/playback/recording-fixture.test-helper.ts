@@ -10,7 +10,7 @@ import type { MediaPacket, TrackInfo } from '@argus/core';
 import { AnnexBAccessUnitReader, ffmpegPath, ffprobePath, Fmp4Muxer, pickParameterSets, videoTrackFromParameterSets } from '@argus/core/media';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { FragmentEntry, SegmentRecord, StreamChoice } from '../catalogue/records.js';
-import type { StorageTier } from './fragment-plan.js';
+import type { StorageTier } from '../writer/storage-tier.js';
 
 const run = promisify(execFile);
 const CACHE = join(tmpdir(), 'argus-storage-test-media-v1');

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Catalogue } from '../catalogue/catalogue.js';
 import type { SegmentRecord } from '../catalogue/records.js';
 import { EvidenceLocks } from './evidence-locks.js';
-import { Retention, type RetentionOptions, type RetentionPolicy, type StorageTier } from './retention.js';
+import { Retention, type RetentionOptions, type RetentionPolicy } from './retention.js';
+import type { StorageTier } from '../writer/storage-tier.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

@@ -1,9 +1,9 @@
 import { copyFile, mkdir, open, rename, stat, statfs as nodeStatfs, unlink } from 'node:fs/promises';
 import type { StorageTier } from '../writer/storage-tier.js';
 import { dirname, join } from 'node:path';
-import { ArgusError, silentLogger, systemClock, type Clock, type EventBus, type Logger } from '@argus/core';
+import { ArgusError, errorMessage, silentLogger, systemClock, type Clock, type EventBus, type Logger } from '@argus/core';
 import type { Catalogue, SegmentId } from '../catalogue/catalogue.js';
-import type { SegmentRecord } from '../catalogue/records.js';
+import type { SegmentRecord, SegmentSummary } from '../catalogue/records.js';
 import type {} from '../storage-events.js';
 import type { EvidenceLocks } from './evidence-locks.js';
 
@@ -45,7 +45,7 @@ export interface RetentionOptions {
   /** Space of the volume holding a path; default `fs.promises.statfs` (free = bavail × bsize). */
   readonly statfs?: (path: string) => Promise<VolumeSpace>;
   /** True while a segment is being written; such a segment is never deleted or moved. Default: `!segment.complete`. */
-  readonly isWriting?: (segment: SegmentRecord) => boolean;
+  readonly isWriting?: (segment: SegmentSummary) => boolean;
   readonly clock?: Clock;
   readonly bus?: EventBus;
   readonly logger?: Logger;
@@ -114,7 +114,7 @@ export class Retention {
   readonly #floorPercent: number;
   readonly #floorBytes: number;
   readonly #statfs: (path: string) => Promise<VolumeSpace>;
-  readonly #isWriting: (segment: SegmentRecord) => boolean;
+  readonly #isWriting: (segment: SegmentSummary) => boolean;
   readonly #clock: Clock;
   readonly #bus: EventBus | undefined;
   readonly #logger: Logger;
@@ -222,7 +222,7 @@ export class Retention {
         this.#logger.error({ err, camera }, 'no usable retention policy for camera; its age, size and archive rules skipped');
       }
     }
-    const skip = async (segment: SegmentRecord): Promise<boolean> => {
+    const skip = async (segment: SegmentSummary): Promise<boolean> => {
       const id = idOf(segment);
       if (this.#isWriting(segment)) {
         writing.add(id);
@@ -342,7 +342,7 @@ export class Retention {
    * Deletes a segment: its catalogue record first (the record removed says which file), then the file; a file already
    * gone is fine. Returns the record removed, if this call removed it (its bytes no longer count against the camera).
    */
-  async #delete(segment: SegmentRecord, rule: RetentionRule, report: RetentionReport): Promise<SegmentRecord | undefined> {
+  async #delete(segment: SegmentSummary, rule: RetentionRule, report: RetentionReport): Promise<SegmentRecord | undefined> {
     const id = idOf(segment);
     if (this.#busy.has(id)) return undefined;
     const tier = this.#tierByName.get(segment.tier);
@@ -384,7 +384,7 @@ export class Retention {
    *    points at the archive copy;
    * 4. unlink the fast copy: a crash before it leaves an orphaned fast copy, never a missing one.
    */
-  async #archive(segment: SegmentRecord, from: StorageTier, to: StorageTier, report: RetentionReport): Promise<boolean> {
+  async #archive(segment: SegmentSummary, from: StorageTier, to: StorageTier, report: RetentionReport): Promise<boolean> {
     const id = idOf(segment);
     if (this.#busy.has(id)) return false;
     this.#busy.add(id);
@@ -442,7 +442,7 @@ export class Retention {
    * A camera's segments starting in `[from, to)`, oldest first, read a window at a time so that memory stays bounded
    * however many there are. With no `from`, starts at the camera's oldest segment.
    */
-  async *#segmentsFrom(camera: string, from: number | undefined, to: number): AsyncGenerator<SegmentRecord> {
+  async *#segmentsFrom(camera: string, from: number | undefined, to: number): AsyncGenerator<SegmentSummary> {
     if (from === undefined) {
       for await (const first of this.#catalogue.cameraSegments(camera)) {
         from = first.start;
@@ -452,21 +452,21 @@ export class Retention {
     }
     for (let windowStart = from; windowStart < to; windowStart += SCAN_WINDOW) {
       const windowEnd = Math.min(windowStart + SCAN_WINDOW, to);
-      // `segments()` also returns those overlapping the window from before it: the previous window had them.
-      for (const segment of await this.#catalogue.segments(camera, windowStart, windowEnd)) {
+      // `summaries()` also returns those overlapping the window from before it: the previous window had them.
+      for (const segment of await this.#catalogue.summaries(camera, windowStart, windowEnd)) {
         if (segment.start >= windowStart) yield segment;
       }
     }
   }
 
   #ioFailure(report: RetentionReport, operation: string, path: string, err: unknown): void {
-    const error = new ArgusError('ARGUS_ERR_STORAGE_IO', { operation, path, reason: reasonOf(err) }, { cause: err });
+    const error = new ArgusError('ARGUS_ERR_STORAGE_IO', { operation, path, reason: errorMessage(err) }, { cause: err });
     report.failures.push({ code: error.code, operation, path, message: error.message });
     this.#logger.error({ err: error }, 'retention I/O failed');
   }
 
   #failed(err: unknown, what: string): void {
-    const message = `${what} failed: ${reasonOf(err)}`;
+    const message = `${what} failed: ${errorMessage(err)}`;
     this.#logger.error({ err }, message);
     this.#bus?.emit('storageAlarmRaised', { kind: 'write-failed', message }, { source: 'storage' });
   }
@@ -522,8 +522,3 @@ function isMissing(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'ENOENT';
 }
 
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-export type { StorageTier };

@@ -1,10 +1,11 @@
 import type { StreamChoice } from '../catalogue/records.js';
 
 /**
- * A camera id as one safe path component: percent-encoded like a URI component (no `/`, `\`, `:`...), with a
- * leading dot encoded too so that no id can become `.`, `..` or a hidden file.
+ * A camera id as one safe path component (a segment folder, an export file): percent-encoded like a URI component
+ * (no `/`, `\`, `:`...), with a leading dot encoded too so that no id can become `.`, `..` or a hidden file; distinct
+ * ids give distinct names.
  */
-export function cameraFolderName(camera: string): string {
+export function cameraFileName(camera: string): string {
   if (camera === '') throw new RangeError('camera id must not be empty');
   return encodeURIComponent(camera).replace(/^\./, '%2E');
 }
@@ -22,5 +23,5 @@ export function segmentFilePath(camera: string, stream: StreamChoice, start: num
   const iso = new Date(start).toISOString();
   const day = iso.slice(0, 10);
   const time = `${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}-${iso.slice(20, 23)}`;
-  return `${cameraFolderName(camera)}/${day}/${time}-${stream}.mp4`;
+  return `${cameraFileName(camera)}/${day}/${time}-${stream}.mp4`;
 }

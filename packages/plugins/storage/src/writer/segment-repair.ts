@@ -1,6 +1,6 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArgusError, silentLogger, systemClock, type Clock, type Logger } from '@argus/core';
+import { ArgusError, errorMessage, silentLogger, systemClock, type Clock, type Logger } from '@argus/core';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { FragmentEntry, GapRecord, SegmentRecord, StreamChoice } from '../catalogue/records.js';
 import { scanFragments, type FragmentScan } from './scan-fragments.js';
@@ -57,10 +57,6 @@ export interface RepairReport {
 export interface RepairOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
-}
-
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -142,7 +138,7 @@ export async function repairSegments(catalogue: Catalogue, tiers: readonly Stora
         logger.info({ ...target, ...outcome.repaired }, 'segment repaired');
       }
     } catch (err) {
-      const error = err instanceof ArgusError ? err : new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'repair segment', path, reason: reasonOf(err) }, { cause: err });
+      const error = err instanceof ArgusError ? err : new ArgusError('ARGUS_ERR_STORAGE_IO', { operation: 'repair segment', path, reason: errorMessage(err) }, { cause: err });
       logger.error({ err: error, ...target }, 'segment not repaired');
       report.failed.push({ ...target, error });
     }
@@ -187,7 +183,7 @@ async function repairOne(catalogue: Catalogue, record: SegmentRecord, path: stri
 async function crashGap(catalogue: Catalogue, record: SegmentRecord, end: number, now: number): Promise<GapRecord | undefined> {
   if (now <= end || now - end > MAX_CRASH_GAP_MS) return undefined;
   let until = now;
-  for (const later of await catalogue.segments(record.camera, end, now)) {
+  for (const later of await catalogue.summaries(record.camera, end, now)) {
     if (later.start >= end && later.start < until) until = later.start;
   }
   if (until <= end) return undefined;

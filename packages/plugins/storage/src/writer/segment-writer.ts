@@ -1,7 +1,7 @@
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { silentLogger, systemClock, type Clock, type EventBus, type Logger, type MediaPacket, type TrackInfo } from '@argus/core';
-import { Fmp4Muxer, H264_NAL, H265_NAL, h264NalType, h265NalType, parseH264Sps, parseH265Sps, type Fmp4Fragment } from '@argus/core/media';
+import { errorMessage, silentLogger, systemClock, type Clock, type EventBus, type Logger, type MediaPacket, type TrackInfo } from '@argus/core';
+import { Fmp4Muxer, H264_NAL, H265_NAL, h264NalType, h265NalType, parseH264Sps, parseH265Sps, sameBytes, type Fmp4Fragment } from '@argus/core/media';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { FragmentEntry, GapReason, SegmentRecord, StreamChoice } from '../catalogue/records.js';
 import type { StorageAlarmKind } from '../storage-events.js';
@@ -90,10 +90,6 @@ function isNoSpace(err: unknown): boolean {
   return NO_SPACE.has((err as { code?: unknown } | undefined)?.code as string);
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function byteLength(chunks: readonly Uint8Array[]): number {
   let total = 0;
   for (const chunk of chunks) total += chunk.byteLength;
@@ -122,13 +118,6 @@ async function writeAll(handle: SegmentFileHandle, chunks: readonly Uint8Array[]
     }
     pending = rest;
   }
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Whether `next` can go on in the file of `current`: same id and codec, same parameter sets or audio config. */
@@ -378,7 +367,7 @@ export class SegmentWriter {
       if (this.#gap !== undefined) await this.#putGap(this.#gap);
       return true;
     }
-    this.#raise('write-failed', segment.path, `writing ${segment.file} failed: ${messageOf(outcome.error)}`);
+    this.#raise('write-failed', segment.path, `writing ${segment.file} failed: ${errorMessage(outcome.error)}`);
     this.#logger.error({ err: outcome.error, file: segment.file }, 'segment write failed: closing the segment');
     await this.#beginGap('write-error', time, time + entry.duration);
     await this.#endSegment(false);
@@ -392,7 +381,7 @@ export class SegmentWriter {
       return { ok: true };
     } catch (err) {
       if (!isNoSpace(err)) return { ok: false, kind: 'failed', error: err };
-      this.#raise('disk-full', path, `no space left for ${path}: ${messageOf(err)}`);
+      this.#raise('disk-full', path, `no space left for ${path}: ${errorMessage(err)}`);
       if (this.#freeSpace === undefined) return { ok: false, kind: 'disk-full', error: err };
     }
     try {
@@ -422,7 +411,7 @@ export class SegmentWriter {
     }
     if (!created.ok || !failure.ok) {
       if (failure.ok) failure = { ok: false, kind: 'failed', error: new Error('segment file not created') };
-      if (failure.kind === 'failed') this.#raise('write-failed', created.path, `cannot start ${created.path}: ${messageOf(failure.error)}`);
+      if (failure.kind === 'failed') this.#raise('write-failed', created.path, `cannot start ${created.path}: ${errorMessage(failure.error)}`);
       this.#logger.error({ err: failure.error, path: created.path }, 'cannot start a segment');
       await this.#beginGap(failure.kind === 'disk-full' ? 'disk-full' : 'write-error', wall);
       if (this.#gap !== undefined) await this.#putGap(this.#gap);
@@ -490,7 +479,7 @@ export class SegmentWriter {
         return { ok: true, handle: await this.#openFile(path, 'wx'), file, path, start: at };
       } catch (err) {
         if ((err as { code?: unknown }).code === 'EEXIST') continue;
-        if (isNoSpace(err)) this.#raise('disk-full', path, `no space left for ${path}: ${messageOf(err)}`);
+        if (isNoSpace(err)) this.#raise('disk-full', path, `no space left for ${path}: ${errorMessage(err)}`);
         return { ok: false, path, failure: { ok: false, kind: isNoSpace(err) ? 'disk-full' : 'failed', error: err } };
       }
     }
@@ -518,7 +507,7 @@ export class SegmentWriter {
       await segment.handle.datasync();
     } catch (err) {
       this.#logger.error({ err, file: segment.file }, 'fdatasync failed');
-      this.#raise('write-failed', segment.path, `syncing ${segment.file} failed: ${messageOf(err)}`);
+      this.#raise('write-failed', segment.path, `syncing ${segment.file} failed: ${errorMessage(err)}`);
     }
     await segment.handle.close().catch((err: unknown) => this.#logger.warn({ err, file: segment.file }, 'close failed'));
     if (segment.fragments.length === 0) {
