@@ -191,4 +191,23 @@ describe('recordings over the API', () => {
     expect(usage.body.recorders.find((r) => r.camera === CAMERA)?.recording).toBe(true);
     expect((await api(`/api/v1/exports`, admin, { method: 'POST', body: JSON.stringify({ cameras: [CAMERA], from: iso(span.end), to: iso(span.start) }) })).status).toBe(400);
   });
+
+  it('answers bad requests with typed errors and changes nothing', async () => {
+    const post = (path: string, body: unknown, token: string | undefined = admin) =>
+      api<{ code: string }>(path, token, { method: 'POST', body: JSON.stringify(body) });
+    const lock = { camera: CAMERA, from: iso(span.start), to: iso(span.end), reason: 'case' };
+    expect((await post('/api/v1/evidence-locks', { ...lock, reason: undefined })).body.code).toBe('ARGUS_ERR_API_INVALID_REQUEST');
+    expect((await post('/api/v1/evidence-locks', { ...lock, owner: 'someone-else' })).body.code).toBe('ARGUS_ERR_API_INVALID_REQUEST');
+    expect((await post('/api/v1/evidence-locks', { ...lock, from: iso(span.end), to: iso(span.start) })).body.code).toBe('ARGUS_ERR_STORAGE_RANGE_INVALID');
+    expect((await post('/api/v1/evidence-locks', { ...lock, expires: '2001-01-01T00:00:00Z' })).body.code).toBe('ARGUS_ERR_STORAGE_RANGE_INVALID');
+    expect((await post('/api/v1/evidence-locks', { ...lock, camera: 'no-such-camera' })).body.code).toBe('ARGUS_ERR_DEVICE_NOT_FOUND');
+    expect((await api<{ items: EvidenceLock[] }>(`/api/v1/evidence-locks?camera=${CAMERA}`, admin)).body.items).toEqual([]);
+    expect((await post('/api/v1/exports', { cameras: [CAMERA, 'no-such-camera'], from: iso(span.start), to: iso(span.end) })).body.code).toBe('ARGUS_ERR_DEVICE_NOT_FOUND');
+    expect((await post('/api/v1/exports', { cameras: [], from: iso(span.start), to: iso(span.end) })).status).toBe(400);
+    expect((await post(`/api/v1/cameras/${CAMERA}/events`, { type: 'Motion!' })).status).toBe(400);
+    expect((await post(`/api/v1/cameras/${CAMERA}/recordings/manual`, { action: 'pause' })).status).toBe(400);
+    expect((await api<{ code: string }>('/api/v1/exports/no-such-export', admin)).status).toBe(404);
+    expect((await api<{ code: string }>(`/api/v1/cameras/${CAMERA}/recordings/timeline?from=${iso(span.start)}&to=${iso(span.end)}`)).status).toBe(401);
+    expect((await api<{ code: string }>(`/api/v1/cameras/${CAMERA}/recordings/timeline?from=${iso(span.start)}`, admin)).status).toBe(400);
+  });
 });
