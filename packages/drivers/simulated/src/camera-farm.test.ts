@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,6 +80,29 @@ describe('CameraFarm (end to end)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('snapshot() is a JPEG of the current picture, decoded at the size asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'argus-farm-snap-'));
+    try {
+      const jpeg = await farm.snapshot('hevc', { width: 160 });
+      expect([jpeg[0], jpeg[1], jpeg.at(-2), jpeg.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+      const file = join(dir, 'snap.jpg');
+      writeFileSync(file, jpeg);
+      const { stdout } = await run(ffprobePath(), ['-v', 'error', '-show_streams', '-of', 'json', file]);
+      expect((JSON.parse(stdout) as { streams: { codec_name: string; width: number }[] }).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 160 });
+      expect(() => farm.snapshot('nope')).toThrow(RangeError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('source() is the camera for an emulator to mount: its first packet is a keyframe of the camera', async () => {
+    const source = farm.source('avc');
+    const [track] = await source.describe();
+    expect(track).toMatchObject({ codec: 'h264', width: 320, height: 240 });
+    const packet = await firstValueFrom(source.packets$());
+    expect(packet.keyframe).toBe(true);
   });
 
   it('drop() ends a connected client', async () => {

@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { silentLogger, systemClock } from '@argus/core';
 import type { Clock, Logger } from '@argus/core';
-import { RtspServer } from '@argus/core/media';
-import type { RtspServerStats } from '@argus/core/media';
+import { RtspServer, snapshotJpeg } from '@argus/core/media';
+import type { RtspMountSource, RtspServerStats, SnapshotOptions } from '@argus/core/media';
 import { loopSpecOf, type FarmCameraConfig, type LoopSpec } from './farm-camera-config.js';
 import { defaultCacheDir, ensureLoopFile, FarmLoop, loopFileName } from './farm-loop.js';
 import { FarmTicker, type FarmTimers } from './farm-ticker.js';
@@ -200,6 +200,32 @@ export class CameraFarm {
     for (const loop of this.#loops.values()) loopBytes += loop.byteLength;
     const server = this.#server?.stats();
     return { cameras, loops: this.#loops.size, loopBytes, loopsGenerated: this.#loopsGenerated, ...(server === undefined ? {} : { server }) };
+  }
+
+  /**
+   * Camera `id` as a media source, for device emulators that serve its video at their own vendor paths (on their own
+   * RTSP server, with their own credentials). The source follows the camera: a stall or restart shows there too.
+   */
+  source(id: string): RtspMountSource {
+    return this.#camera(id);
+  }
+
+  /**
+   * A JPEG of camera `id`'s current picture (the keyframe of the GOP playing now), decoded by ffmpeg; what device
+   * emulators answer to snapshot requests.
+   *
+   * @example
+   * ```ts
+   * const jpeg = await farm.snapshot('cam-01', { width: 320 });
+   * ```
+   */
+  snapshot(id: string, options: SnapshotOptions = {}): Promise<Uint8Array> {
+    const camera = this.#camera(id);
+    const frame = camera.frameAt(this.#clock.now());
+    const keyframe = frame - (frame % camera.loop.spec.gopFrames);
+    const packet = camera.packetAt(keyframe);
+    const codec = packet.track.codec === 'h265' ? 'h265' : 'h264';
+    return snapshotJpeg({ codec, units: packet.units, parameterSets: packet.track.parameterSets ?? [] }, options);
   }
 
   /** Fault: closes the connections of camera `id`'s sessions; returns how many were dropped. */

@@ -17,6 +17,10 @@ export const DRIVER_ERRORS = defineErrors({
     transient: true,
   },
   ARGUS_ERR_DRIVER_PROTOCOL: { message: 'The device at {endpoint} sent a malformed reply: {reason}', status: 502 },
+  ARGUS_ERR_DRIVER_REQUEST_FAILED: {
+    message: 'The device at {endpoint} answered {method} {path} with {status}',
+    status: 502,
+  },
   ARGUS_ERR_DRIVER_CONFIG_INVALID: {
     message: 'Invalid connection settings for driver "{driver}": {reason}',
     status: 400,
