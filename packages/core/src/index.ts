@@ -97,6 +97,8 @@ export { formatEndpoint, toDriverError } from './drivers/to-driver-error.js';
 export type { EndpointLike, ToDriverErrorOptions } from './drivers/to-driver-error.js';
 export { BaseDriver } from './drivers/base-driver.js';
 export { DriverRegistry } from './drivers/driver-registry.js';
+export { DeviceEventBridge } from './devices/device-event-bridge.js';
+export type { DeviceEventBridgeOptions, DeviceEventBridgeStats } from './devices/device-event-bridge.js';
 export type { DriverRegistryOptions, ProbeFailure, ProbeResult, RegistryProbeOptions } from './drivers/driver-registry.js';
 
 // Devices
@@ -118,8 +120,8 @@ export type {
   CameraLocation,
   ValidationIssue,
 } from './devices/camera-schema.js';
-export { CAMERA_FAMILY_DRIVERS, CAMERA_TYPES, DEFAULT_CAMERA_DRIVER, cameraTypeFrom, driverForCameraType } from './devices/camera-types.js';
-export type { CameraTypeInfo } from './devices/camera-types.js';
+export { CAMERA_TYPES, DEFAULT_CAMERA_DRIVER, cameraTypeFrom, driverForCameraType } from './devices/camera-types.js';
+export type { CameraTypeInfo, CameraTypeStatus } from './devices/camera-types.js';
 export { redactCamera } from './devices/redact-camera.js';
 export type { CameraEventEnded, CameraEventStarted } from './devices/camera-events.js';
 export type { RedactedCamera } from './devices/redact-camera.js';

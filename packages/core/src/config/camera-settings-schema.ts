@@ -72,9 +72,19 @@ const PtzSettingsSchema = Type.Object(
   { ...CLOSED, default: {} },
 );
 
+const EventsSettingsSchema = Type.Object(
+  {
+    // Off by default like recording: importing a census of 40,000 cameras must not open 40,000 event channels.
+    subscribe: Type.Boolean({ default: false }),
+    retryInitialDelayMs: Type.Integer({ minimum: 1, default: 1_000 }),
+    retryMaxDelayMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  },
+  { ...CLOSED, default: {} },
+);
+
 /**
- * The per-camera settings that inherit global -> group -> camera: recording, retention, stream tuning, health
- * and PTZ. Every field has a default, so `{}` is a complete value once defaults are filled.
+ * The per-camera settings that inherit global -> group -> camera: recording, retention, stream tuning, health,
+ * PTZ and device events (whether the server keeps the camera's event channel open). Every field has a default, so `{}` is a complete value once defaults are filled.
  */
 export const CameraSettingsSchema = Type.Object(
   {
@@ -83,6 +93,7 @@ export const CameraSettingsSchema = Type.Object(
     stream: StreamSettingsSchema,
     health: HealthSettingsSchema,
     ptz: PtzSettingsSchema,
+    events: EventsSettingsSchema,
   },
   { ...CLOSED, default: {} },
 );
@@ -128,6 +139,7 @@ export const CameraSettingsOverrideSchema = Type.Object(
     stream: partialSection(StreamSettingsSchema),
     health: partialSection(HealthSettingsSchema),
     ptz: partialSection(PtzSettingsSchema),
+    events: partialSection(EventsSettingsSchema),
   },
   CLOSED,
 );

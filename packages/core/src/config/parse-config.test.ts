@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       },
       health: { offlineAfterSeconds: 10 },
       ptz: { idleReleaseSeconds: 30 },
+      events: { subscribe: false, retryInitialDelayMs: 1_000, retryMaxDelayMs: 60_000 },
     });
     expect(config.groups).toEqual({});
     expect(config.cameras).toEqual({});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CAPABILITIES } from '../drivers/capabilities.js';
 import { CAMERA_TYPES, DEFAULT_CAMERA_DRIVER, cameraTypeFrom, driverForCameraType } from './camera-types.js';
 
 describe('CAMERA_TYPES', () => {
@@ -8,8 +9,19 @@ describe('CAMERA_TYPES', () => {
     const slugs = CAMERA_TYPES.map((type) => type.slug);
     expect(new Set(slugs).size).toBe(33);
     expect(slugs.every((slug) => /^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug))).toBe(true);
-    expect(CAMERA_TYPES[0]).toEqual({ id: 1, slug: 'hikvision-ip', name: 'Hikvision IP camera and PTZ', family: 'hikvision' });
+    expect(CAMERA_TYPES[0]).toMatchObject({ id: 1, slug: 'hikvision-ip', name: 'Hikvision IP camera and PTZ', family: 'hikvision', driver: 'hikvision' });
     expect(CAMERA_TYPES[25]).toMatchObject({ id: 26, slug: 'rtsp', name: 'plain RTSP' });
+  });
+
+  it('gives every type its vendors, protocols, known capabilities, and a driver unless planned', () => {
+    for (const type of CAMERA_TYPES) {
+      expect(type.vendors.length, type.slug).toBeGreaterThan(0);
+      expect(type.control && type.media, type.slug).toBeTruthy();
+      expect(type.capabilities.length, type.slug).toBeGreaterThan(0);
+      for (const capability of type.capabilities) expect(CAPABILITIES, type.slug).toContain(capability);
+      expect(type.driver === undefined, type.slug).toBe(type.status === 'planned');
+      if (type.status !== 'supported') expect(type.status === 'planned' || (type.note ?? '') !== '', type.slug).toBe(true);
+    }
   });
 
   it('is frozen', () => {
@@ -36,12 +48,14 @@ describe('cameraTypeFrom', () => {
 });
 
 describe('driverForCameraType', () => {
-  it('maps families to drivers and unknown families to the default', () => {
+  it('maps types to their drivers and types without one to the default', () => {
     expect([1, 2, 3, 4].map(driverForCameraType)).toEqual(['hikvision', 'hikvision', 'hikvision', 'hikvision']);
     expect([5, 6, 7, 8].map(driverForCameraType)).toEqual(['dahua', 'dahua', 'dahua', 'dahua']);
     expect(driverForCameraType(9)).toBe('axis');
     expect(driverForCameraType(26)).toBe('rtsp');
-    expect(driverForCameraType(27)).toBe(DEFAULT_CAMERA_DRIVER);
+    expect(driverForCameraType(27)).toBe('mjpeg');
+    expect(driverForCameraType(12)).toBe('onvif');
+    expect(driverForCameraType(10)).toBe(DEFAULT_CAMERA_DRIVER);
     expect(driverForCameraType(99)).toBe(DEFAULT_CAMERA_DRIVER);
   });
 });

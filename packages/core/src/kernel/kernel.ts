@@ -1,3 +1,4 @@
+import { DeviceEventBridge } from '../devices/device-event-bridge.js';
 import { catchError, defer, from, switchMap, throwError, type SchedulerLike, type Subscription } from 'rxjs';
 import { ConfigStore } from '../config/config-store.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
@@ -78,6 +79,8 @@ export class Kernel {
   readonly sessions: DeviceSessions;
   readonly streams: StreamGraph;
   readonly plugins: PluginHost;
+  /** Keeps the event channels of cameras whose `events.subscribe` setting is on, and republishes their events. */
+  readonly deviceEvents: DeviceEventBridge;
   readonly #subscriptions: Subscription[] = [];
   readonly #unregister: (() => void)[] = [];
   #phase: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
@@ -119,6 +122,15 @@ export class Kernel {
         reconnect: { initialDelayMs: stream.reconnectInitialDelayMs, maxDelayMs: stream.reconnectMaxDelayMs },
         gopCache: { maxBytes: stream.gopCacheMaxBytes },
       },
+    });
+    this.deviceEvents = new DeviceEventBridge({
+      devices: this.devices,
+      drivers: this.drivers,
+      sessions: this.sessions,
+      config: this.config,
+      bus: this.bus,
+      clock: this.clock,
+      logger: this.logger,
     });
     this.container = new ArgusContainer({ name: 'root', logger: this.logger });
     this.plugins = new PluginHost({
@@ -172,6 +184,7 @@ export class Kernel {
     const { loaded, skipped } = await this.devices.init();
     if (skipped.length > 0) this.logger.warn({ skipped: skipped.length }, 'stored cameras skipped as invalid');
     await this.plugins.start();
+    this.deviceEvents.start();
     this.#phase = 'started';
     this.logger.info({ cameras: loaded, plugins: this.plugins.states().length, core: CORE_VERSION }, 'kernel started');
   }
@@ -180,6 +193,7 @@ export class Kernel {
   async stop(): Promise<void> {
     if (this.#phase === 'stopping' || this.#phase === 'stopped') return;
     this.#phase = 'stopping';
+    this.deviceEvents.stop();
     await this.plugins.stop();
     await this.streams.close();
     await this.sessions.close();
