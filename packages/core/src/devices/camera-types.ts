@@ -82,7 +82,8 @@ export const CAMERA_TYPES: readonly CameraTypeInfo[] = Object.freeze([
   }),
   t(4, 'ezviz', 'Ezviz', 'hikvision', {
     vendors: ['Ezviz (Hikvision consumer)'], models: ['C6N', 'C3TN', 'H8c'],
-    control: 'RTSP + ISAPI subset', media: 'RTSP', capabilities: ALL, driver: 'hikvision', status: 'supported',
+    control: 'RTSP + ISAPI subset', media: 'RTSP', capabilities: ['deviceInfo', 'streams', 'liveMedia', 'snapshot', 'ptz'], driver: 'hikvision', status: 'supported',
+    note: 'the ISAPI subset has no event channel',
   }),
   t(5, 'dahua-ip', 'Dahua IP camera and PTZ', 'dahua', {
     vendors: ['Dahua', 'KBVision', 'Amcrest'], models: ['IPC-HFW2431S-S-S2', 'SD49225XA-HNR (PTZ)', 'KX-C2012N2', 'IP4M-1041'],

@@ -14,4 +14,5 @@ export const STREAM_ERRORS = defineErrors({
     status: 507,
   },
   ARGUS_ERR_STREAM_CLOSED: { message: 'Stream "{stream}" is closed', status: 410 },
+  ARGUS_ERR_STREAM_SESSION_LIMIT: { message: 'Too many live sessions: at most {limit}; try again later', status: 503, transient: true },
 });

@@ -311,9 +311,10 @@ export class RtspClient {
 
   /** Sends RTCP bytes (e.g. a receiver report) for a set-up track, on its channel or UDP port. */
   sendRtcp(trackIndex: number, bytes: Uint8Array): void {
+    // A report due while the session closes is dropped: after close() the tracks are gone.
+    if (this.#closed) return;
     const track = this.#tracks[trackIndex];
     if (track === undefined) throw new RangeError(`No track ${trackIndex} was set up`);
-    if (this.#closed) return;
     if (track.transport === 'tcp' && track.channels !== undefined) {
       this.#socket?.write(serializeInterleavedFrame(track.channels[1], bytes));
     } else if (track.sockets !== undefined && track.serverPorts !== undefined) {

@@ -157,6 +157,8 @@ export function rtspSource(options: RtspSourceOptions): RtspSourceObservable {
     sessions += 1;
     let receiving: Receiving[] = [];
     const timers: NodeJS.Timeout[] = [];
+    // Set by the teardown: the setup below may still be awaiting the camera, and must not start timers after it.
+    let tornDown = false;
     const ssrc = randomInt(1, 0xffff_ffff);
     const deliver = (at: Receiving, ordered: ReturnType<typeof parseRtp>[]): void => {
       for (const rtp of ordered) for (const packet of at.depacketizer.process(rtp)) subscriber.next(packet);
@@ -211,10 +213,12 @@ export function rtspSource(options: RtspSourceOptions): RtspSourceObservable {
           depacketizer: depacketizerFor(sdp, track, srClock),
         });
       }
+      if (tornDown) return;
       receiving = setUp;
       current = setUp;
       options.onSession?.({ description, tracks: setUp.map((r) => r.track), skipped, transport });
       await client.play();
+      if (tornDown) return;
       if (transport === 'udp') {
         timers.push(setInterval(() => receiving.forEach((at) => deliver(at, at.receiver.flush(clock.now()))), UDP_FLUSH_MS));
       }
@@ -234,6 +238,7 @@ export function rtspSource(options: RtspSourceOptions): RtspSourceObservable {
     });
 
     return () => {
+      tornDown = true;
       for (const timer of timers) clearInterval(timer);
       packets.unsubscribe();
       void client.close().catch((err: unknown) => logger.debug({ err }, 'closing the RTSP session failed'));

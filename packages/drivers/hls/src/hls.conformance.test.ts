@@ -1,0 +1,4 @@
+import { describeConformance } from '@argus/driver-kit/conformance';
+import { hls } from './index.js';
+import { HlsEmulator } from './emulator/index.js';
+describeConformance('hls', { driver: hls(), emulator: (ctx) => new HlsEmulator(ctx), cameraType: 30 });

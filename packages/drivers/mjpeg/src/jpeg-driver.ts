@@ -1,0 +1,172 @@
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  ArgusError,
+  BaseDriver,
+  createDeviceSession,
+  type ConnectConfig,
+  type DeviceSession,
+  type DriverComponents,
+  type DriverFactory,
+  type DriverManifest,
+  type ProbeEndpoint,
+  type ProbeMatch,
+  type ProbeOptions,
+  type Snapshot,
+  type StreamProfile,
+} from '@argus/core';
+import { jpegPollingSource } from '@argus/core/media';
+import type { DeviceHttpClient } from '@argus/driver-kit';
+import { JPEG_DEFAULT_PATHS } from './default-paths.js';
+import { httpScheme } from './device-base-url.js';
+import { findImagePath, imageHttpClient, noDefaultPath } from './inspect-image-path.js';
+import { isCompleteJpeg, parseJpegSize, type JpegSize } from './jpeg-size.js';
+import { pathForMessages } from './mjpeg-frames.js';
+
+/** Options of {@link jpeg}: defaults for every camera of this driver. */
+export interface JpegDriverOptions {
+  /** Time for one snapshot request; default 10 000 ms. */
+  timeoutMs?: number;
+  /** Default of the per-camera `fps`: polls per second. Default 1. */
+  fps?: number;
+}
+
+/** Per-camera settings, in `camera.connection.options`. */
+export const JpegCameraOptionsSchema = Type.Object(
+  {
+    /** Polls per second, which is the frame rate of the H.264 stream; default 1. */
+    fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 30 })),
+    /** `http` (default) or `https`. */
+    scheme: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+  },
+  { additionalProperties: false },
+);
+
+/** Per-camera settings of the JPEG polling driver. */
+export type JpegCameraOptions = Static<typeof JpegCameraOptionsSchema>;
+
+const MANIFEST: DriverManifest = {
+  id: 'jpeg',
+  name: 'JPEG snapshot polling',
+  vendor: 'generic',
+  version: '0.1.0',
+  cameraTypes: [28],
+  protocols: ['http'],
+  capabilities: ['streams', 'liveMedia', 'snapshot'],
+};
+
+/** A path that answers one whole JPEG: a snapshot source for sure, though any camera has one. */
+export const JPEG_PROBE_SCORE = 85;
+
+const DEFAULT_FPS = 1;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The driver for stills-only sources (camera type 28): GETs a snapshot URL with the kit's device client (Digest or
+ * Basic as the device asks) and turns the polled JPEGs into H.264 with core's `jpegPollingSource` (one ffmpeg per
+ * live subscription). The stream profile gives the JPEG's size (from its SOFn header) and the poll rate.
+ */
+export class JpegDriver extends BaseDriver {
+  readonly manifest = MANIFEST;
+  protected override readonly optionsSchema = JpegCameraOptionsSchema;
+  readonly #options: JpegDriverOptions;
+
+  constructor(options: JpegDriverOptions, components: DriverComponents) {
+    super(components);
+    if (options.fps !== undefined && !(options.fps > 0 && options.fps <= 30)) throw new RangeError(`fps must be within (0, 30], got ${options.fps}`);
+    this.#options = options;
+  }
+
+  protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
+    const scheme = httpScheme(endpoint.scheme);
+    if (scheme === undefined) return null;
+    const explicit = endpoint.path !== undefined && endpoint.path !== '';
+    const paths = explicit ? [endpoint.path!] : JPEG_DEFAULT_PATHS.map((p) => p.path);
+    const http = imageHttpClient(endpoint, scheme, { timeoutMs: options.timeoutMs, logger: this.logger, connections: 1 });
+    try {
+      const found = await findImagePath(http, 'jpeg', paths, {
+        explicit,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
+      });
+      if (found === undefined) return null;
+      const { width, height } = found.size;
+      return { driver: MANIFEST.id, score: JPEG_PROBE_SCORE, cameraType: 28, details: { path: found.path, contentType: found.contentType, width, height } };
+    } finally {
+      await http.close();
+    }
+  }
+
+  protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
+    const options = (config.options ?? {}) as JpegCameraOptions;
+    const fps = options.fps ?? this.#options.fps ?? DEFAULT_FPS;
+    const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const http = imageHttpClient(config, options.scheme ?? 'http', { timeoutMs, logger: this.logger });
+    try {
+      const path = config.path !== undefined && config.path !== '' ? config.path : await this.#discover(http, config.username, timeoutMs);
+      const endpoint = `${http.endpoint}${pathForMessages(path)}`;
+      const take = async (): Promise<{ jpeg: Uint8Array; size: JpegSize }> => {
+        const reply = await http.bytes({ path });
+        if (!isCompleteJpeg(reply.body)) {
+          throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint, reason: `the snapshot is not a whole JPEG (content type "${reply.headers['content-type'] ?? ''}")` });
+        }
+        return { jpeg: reply.body, size: parseJpegSize(reply.body, endpoint) };
+      };
+      // One snapshot proves the URL, the credentials and the image before the session is handed out.
+      let { size } = await take();
+
+      // jpegPollingSource's fetch hook, answered by the device client so Digest works (its own auth is Basic only).
+      const fetchWithClient: typeof fetch = async (_input, init) => {
+        const reply = await http.request({ path, timeoutMs, ...(init?.signal ? { signal: init.signal } : {}) });
+        const empty = reply.status === 204 || reply.status === 205 || reply.status === 304;
+        return new Response(empty ? null : reply.body, { status: reply.status, headers: { 'content-type': reply.headers['content-type'] ?? '' } });
+      };
+
+      const profile = (): StreamProfile => ({ id: 'main', name: 'JPEG snapshots', codec: 'h264', width: size.width, height: size.height, fps });
+      return createDeviceSession(
+        {
+          streams: { getStreamProfiles: () => Promise.resolve([profile()]) },
+          snapshot: {
+            snapshot: async (): Promise<Snapshot> => {
+              const still = await take();
+              size = still.size;
+              return { contentType: 'image/jpeg', data: still.jpeg };
+            },
+          },
+          liveMedia: {
+            openStream: (profileId: string) => {
+              if (profileId !== 'main') throw new TypeError(`Unknown stream profile "${profileId}"`);
+              return jpegPollingSource(endpoint, { intervalMs: 1000 / fps, fetch: fetchWithClient, requestTimeoutMs: timeoutMs, logger: this.logger, clock: this.clock });
+            },
+          },
+        },
+        () => http.close(),
+      );
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
+  }
+
+  /** The first default snapshot path that answers a JPEG. */
+  async #discover(http: DeviceHttpClient, username: string | undefined, timeoutMs: number): Promise<string> {
+    const paths = JPEG_DEFAULT_PATHS.map((p) => p.path);
+    const found = await findImagePath(http, 'jpeg', paths, { explicit: false, timeoutMs, ...(username === undefined ? {} : { username }) });
+    if (found === undefined) throw noDefaultPath(MANIFEST.id, paths, 'a JPEG');
+    return found.path;
+  }
+}
+
+/**
+ * The JPEG snapshot polling driver factory (camera type 28).
+ *
+ * @example
+ * ```ts
+ * kernel.drivers.register(jpeg({ fps: 1 }));
+ * await kernel.devices.add({ id: 'bridge-cam', driver: 'jpeg', cameraType: 28,
+ *   connection: { host: '10.0.0.9', path: '/cgi-bin/snapshot.cgi', username, password, options: { fps: 0.5 } } });
+ * ```
+ */
+export function jpeg(options: JpegDriverOptions = {}): DriverFactory {
+  return (components) => new JpegDriver(options, components);
+}

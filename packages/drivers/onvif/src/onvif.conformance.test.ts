@@ -1,0 +1,11 @@
+import { describeConformance } from '@argus/driver-kit/conformance';
+import { onvif } from './index.js';
+import { OnvifEmulator } from './emulator/index.js';
+import { ONVIF_BRAND_IDENTITIES as brand } from './onvif-certified-identities.test-helper.js';
+describeConformance('onvif type 23 (Profile S)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator({ ...ctx, media2: false }), cameraType: 23 });
+describeConformance('onvif type 24 (Profile T, Media2)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator(ctx), cameraType: 24 });
+describeConformance('onvif type 16 (Avigilon)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator({ ...ctx, identity: brand[16] }), cameraType: 16 });
+describeConformance('onvif type 17 (Pelco)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator({ ...ctx, identity: brand[17] }), cameraType: 17 });
+describeConformance('onvif type 18 (Honeywell)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator({ ...ctx, identity: brand[18] }), cameraType: 18 });
+describeConformance('onvif type 19 (Tiandy)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator({ ...ctx, identity: brand[19] }), cameraType: 19 });
+describeConformance('onvif type 20 (Milesight)', { driver: onvif(), emulator: (ctx) => new OnvifEmulator({ ...ctx, identity: brand[20] }), cameraType: 20 });
