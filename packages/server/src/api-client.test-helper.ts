@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { demoFarmPlugin } from './demo-farm.js';
+import { demoFarmPlugin, type DemoFarmOptions } from './demo-farm.js';
 import { loadServerConfig } from './load-config.js';
 import { startServer, type RunningServer } from './start-server.js';
 
@@ -47,12 +47,26 @@ export function apiClient(baseUrl: () => string): {
  * no auth rate limit, and a demo farm of `cameras` simulated cameras (loops cached across test runs), recorded only
  * when `options.record` is set.
  */
-export async function startDemoServer(dataDir: string, cameras: number, adminPassword: string, options: { record?: boolean } = {}): Promise<RunningServer> {
+export async function startDemoServer(
+  dataDir: string,
+  cameras: number,
+  adminPassword: string,
+  options: { record?: boolean; motionEverySeconds?: number; onStarted?: DemoFarmOptions['onStarted'] } = {},
+): Promise<RunningServer> {
   const config = await loadServerConfig({ env: { ARGUS_PORT: '0', ARGUS_HOST: '127.0.0.1', ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: 'silent' } });
   return startServer({
     config,
     adminPassword,
     authRateLimit: false,
-    plugins: [demoFarmPlugin({ cameras, port: 0, cacheDir: join(tmpdir(), 'argus-farm-cache-tests'), record: options.record ?? false })],
+    plugins: [
+      demoFarmPlugin({
+        cameras,
+        port: 0,
+        cacheDir: join(tmpdir(), 'argus-farm-cache-tests'),
+        record: options.record ?? false,
+        motionEverySeconds: options.motionEverySeconds ?? 0,
+        ...(options.onStarted === undefined ? {} : { onStarted: options.onStarted }),
+      }),
+    ],
   });
 }

@@ -1,12 +1,17 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ArgusError, CORE_VERSION, hasErrorCode, type Kernel } from '@argus/core';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { registerAccessRoutes } from './access/access-routes.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './auth/auth-routes.js';
 import { registerCameraRoutes } from './cameras/camera-routes.js';
 import { registerApiDocs } from './docs/api-docs.js';
 import type { HealthMonitor } from './health/health-monitor.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { registerLiveRoutes } from './live/live-routes.js';
+import { registerLiveHlsRoutes } from './live/hls-routes.js';
+import { registerWebRtcRoutes } from './live/webrtc-routes.js';
+import { registerEventRoutes } from './events/event-routes.js';
+import { registerPtzRoutes } from './ptz/ptz-routes.js';
 import { registerRecordingRoutes } from './recordings/recording-routes.js';
 import type { StorageService } from '@argus/plugin-storage';
 
@@ -78,9 +83,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before every route: the OpenAPI document collects route schemas as routes are added.
   await registerApiDocs(app);
   await registerAuthRoutes(app, options.security);
+  await registerAccessRoutes(app, kernel, options.security);
   await registerCameraRoutes(app, kernel, options.security.audit);
   await registerHealthRoutes(app, kernel, options.health);
   await registerLiveRoutes(app, kernel, { audit: options.security.audit });
+  await registerLiveHlsRoutes(app, kernel, { audit: options.security.audit });
+  await registerWebRtcRoutes(app, kernel, { audit: options.security.audit });
+  await registerEventRoutes(app, kernel);
+  await registerPtzRoutes(app, kernel, { audit: options.security.audit });
   if (options.storage !== undefined) await registerRecordingRoutes(app, kernel, options.storage, { audit: options.security.audit });
 
   app.get('/healthz', async (): Promise<HealthzBody> => {

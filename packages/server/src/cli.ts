@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { ArgusError, CORE_VERSION, hasErrorCode } from '@argus/core';
+import { ArgusError, CAMERA_TYPES, CORE_VERSION, DriverRegistry, hasErrorCode, silentLogger, systemClock } from '@argus/core';
 import { probeStream, recordStream, type StreamProbe } from '@argus/core/media';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { verifyExport } from '@argus/plugin-storage';
 import { AuditLog } from './audit/audit-log.js';
 import { demoFarmPlugin } from './demo-farm.js';
+import { builtinDrivers } from './drivers/builtin-drivers.js';
+import { parseDeviceAddress } from './drivers/device-address.js';
+import { probeDevice, type DeviceProbeReport } from './drivers/probe-device.js';
 import { loadServerConfig } from './load-config.js';
 import { openDatabase } from './open-database.js';
 import { startServer } from './start-server.js';
@@ -21,11 +25,19 @@ Commands:
       --demo            also run a simulated camera farm on 127.0.0.1 and add its cameras (npm start does)
       --demo-cameras N  cameras of the demo farm (default 16)
       --farm-port P     RTSP port of the demo farm (default 8554)
-  probe <url>       identify a stream: codec, resolution, fps, bitrate, audio, whether auth succeeded
+  probe <url>       identify a stream (rtsp, rtmp, srt, http(s) URL or a media file): codec, resolution, fps, bitrate,
+                    audio, whether auth succeeded
       --json            print the result as JSON (shape: see packages/server/README.md)
       --user U --pass P credentials (or put them in the URL)
       --seconds N       seconds of media to measure (rtsp://; default 3)
       --transport T     tcp (default) or udp (rtsp://)
+  probe <device>    identify a device: onvif://, hikvision://, dahua://, axis://, mjpeg://, jpeg://, hls://
+                    user:pass@host[:port][/path], or a bare host[:port] that every driver probes (scored);
+                    prints the chosen driver and camera type, the device info and the capabilities
+      --user U --pass P --json       as above
+      --timeout-ms N    time each driver's probe has (default 5000)
+  types             the 33 camera types: id, slug, name, family, driver, status (supported, partial, planned)
+      --json            print them as a JSON array
   record <url>      record a stream to a fragmented MP4 file through the native path (rtsp://)
       --seconds N       seconds of media to record (required)
       --out FILE        output file (required)
@@ -213,12 +225,74 @@ function describeProbe(probe: StreamProbe): string {
   return `${lines.join('\n')}\n`;
 }
 
+const STREAM_SCHEMES = /^(rtsps?|rtmps?|srt|https?|file):/i;
+
+/** A stream URL or a media file (a path, or a name that exists), as opposed to a device address. */
+function isStreamTarget(target: string): boolean {
+  if (STREAM_SCHEMES.test(target)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return false;
+  return target.includes('/') || target.includes('\\') || existsSync(target);
+}
+
 async function probe(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...SOURCE_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...SOURCE_OPTIONS, json: { type: 'boolean' }, 'timeout-ms': { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
   const url = oneUrl(positionals, 'probe');
+  if (!isStreamTarget(url)) return probeDeviceCommand(url, values, io);
   const seconds = positiveSeconds(values.seconds, '--seconds');
   const result = await probeStream(url, { ...sourceOptions(values), ...(seconds === undefined ? {} : { seconds }) });
   io.out(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : describeProbe(result));
+  return 0;
+}
+
+async function probeDeviceCommand(target: string, values: SourceValues & { json?: boolean; 'timeout-ms'?: string }, io: CliIo): Promise<number> {
+  const timeoutMs = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`--timeout-ms must be a positive integer, got "${values['timeout-ms']}"`);
+  const address = parseDeviceAddress(target, sourceOptions(values));
+  const registry = new DriverRegistry({ components: { logger: silentLogger(), clock: systemClock } });
+  for (const driver of builtinDrivers()) registry.register(driver);
+  const report = await probeDevice(registry, address, timeoutMs === undefined ? {} : { timeoutMs });
+  io.out(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : describeDevice(report));
+  // Identified but not opened (wrong or missing credentials, a device that failed): not a usable camera yet.
+  if (report.sessionError !== undefined) {
+    io.err(`argus: ${report.sessionError.code === undefined ? '' : `${report.sessionError.code}: `}${report.sessionError.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function describeDevice(report: DeviceProbeReport): string {
+  const info = report.deviceInfo;
+  const lines = [
+    `device:   ${report.endpoint}`,
+    `driver:   ${report.driver} (score ${report.score})`,
+    `type:     ${report.cameraType} ${report.typeSlug} (${report.typeName})`,
+    info === undefined
+      ? `info:     ${report.model ?? 'not read'}`
+      : `info:     ${info.manufacturer} ${info.model}, firmware ${info.firmware}, serial ${info.serial}${info.mac === undefined ? '' : `, mac ${info.mac}`}`,
+    `caps:     ${report.capabilities.length === 0 ? 'none read' : report.capabilities.join(', ')}`,
+  ];
+  for (const stream of report.streams ?? []) lines.push(`stream:   ${stream.id} ${stream.codec} ${stream.width}x${stream.height}${stream.fps === undefined ? '' : ` ${stream.fps} fps`}${stream.uri === undefined ? '' : ` ${stream.uri}`}`);
+  if (report.sessionError !== undefined) lines.push(`session:  not opened: ${report.sessionError.code ?? ''} ${report.sessionError.message}`.trimEnd());
+  const others = report.candidates.slice(1);
+  if (others.length > 0) lines.push(`also:     ${others.map((c) => `${c.driver} (${c.score})`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `argus types`: the camera-type catalogue with each type's driver and status. */
+function typesCommand(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+  const rows = CAMERA_TYPES.map((type) => ({ id: type.id, slug: type.slug, name: type.name, family: type.family, driver: type.driver ?? null, status: type.status }));
+  if (values.json === true) {
+    io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const width = Math.max(...rows.map((row) => row.slug.length));
+  for (const row of rows) io.out(`${String(row.id).padStart(2)}  ${row.slug.padEnd(width)}  ${row.status.padEnd(9)}  ${(row.driver ?? '-').padEnd(9)}  ${row.name}\n`);
   return 0;
 }
 
@@ -248,6 +322,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await probe(rest, io);
       case 'record':
         return await record(rest, io);
+      case 'types':
+        return typesCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
       case 'verify-export':

@@ -1,16 +1,19 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createKernel, createLogger, type ArgusConfig, type ArgusPlugin, type Clock, type Kernel, type Logger } from '@argus/core';
+import { createKernel, createLogger, type ArgusConfig, type ArgusPlugin, type Clock, type DriverFactory, type Kernel, type Logger } from '@argus/core';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AuthRoutesOptions } from './auth/auth-routes.js';
+import { AgencyStore } from './access/agency-store.js';
+import { RoleStore } from './access/role-store.js';
 import { AuthService } from './auth/auth-service.js';
+import { builtinDrivers } from './drivers/builtin-drivers.js';
 import { HealthMonitor, kernelHealthSources } from './health/health-monitor.js';
 import { LevelDeviceStore } from './inventory/level-device-store.js';
 import { SecretBox } from './inventory/secret-box.js';
 import { openDatabase, type Database } from './open-database.js';
-import { STORAGE, storagePlugin, type StoragePluginOptions } from '@argus/plugin-storage';
+import { STORAGE, storagePlugin, type StoragePluginOptions, type StorageService } from '@argus/plugin-storage';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -32,6 +35,8 @@ export interface StartServerOptions {
   cookieSecure?: boolean | 'auto';
   /** Per-IP limit of the login and password routes; default 20 per minute; `false` for none. */
   authRateLimit?: AuthRoutesOptions['rateLimit'];
+  /** Drivers to register before plugins start; default {@link builtinDrivers} (every driver the server ships). */
+  drivers?: readonly DriverFactory[];
   /** Plugins to register before the kernel starts (for example `demoFarmPlugin()`). */
   plugins?: readonly ArgusPlugin[];
   /**
@@ -77,15 +82,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const kernel = createKernel({ config, logger, deviceStore, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   let app: FastifyInstance;
   let generatedPassword: string | undefined;
-  const health = new HealthMonitor({ sources: kernelHealthSources(kernel), clock: kernel.clock, logger: logger.child({ component: 'health' }) });
+  // The storage service exists once the plugins started; health reads the recorders through this reference.
+  let recorders: StorageService | undefined;
+  const health = new HealthMonitor({
+    sources: kernelHealthSources(kernel, (cameraId) => recorders?.recorderStatus(cameraId)?.recording === true),
+    clock: kernel.clock,
+    logger: logger.child({ component: 'health' }),
+  });
   try {
+    for (const driver of options.drivers ?? builtinDrivers()) kernel.drivers.register(driver);
     const plugins = [...(options.storage === false ? [] : [storagePlugin({ dataDir: resolve(config.server.dataDir), ...options.storage })]), ...(options.plugins ?? [])];
     if (plugins.length > 0) await kernel.use(...plugins);
     await kernel.start();
     const storage = options.storage === false ? undefined : kernel.container.resolve(STORAGE);
+    recorders = storage;
     const audit = await AuditLog.open({ db, clock: kernel.clock });
     const auth = new AuthService({ db, audit, clock: kernel.clock, logger: logger.child({ component: 'auth' }) });
     ({ generatedPassword } = await auth.ensureAdmin(options.adminPassword));
+    const roles = await RoleStore.open({ db, audit });
+    const agencies = new AgencyStore({ db, audit, clock: kernel.clock });
     app = await buildApp({
       kernel,
       health,
@@ -94,6 +109,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       security: {
         auth,
         audit,
+        roles,
+        agencies,
         ...(options.cookieSecure === undefined ? {} : { cookieSecure: options.cookieSecure }),
         ...(options.authRateLimit === undefined ? {} : { rateLimit: options.authRateLimit }),
       },

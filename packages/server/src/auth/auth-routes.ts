@@ -3,7 +3,11 @@ import rateLimit from '@fastify/rate-limit';
 import { ArgusError } from '@argus/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
-import { ADMIN_ROLE, type AuthContext, type AuthService } from './auth-service.js';
+import type { Feature } from '../access/access-policy.js';
+import { bindAccess } from '../access/request-access.js';
+import type { AgencyStore } from '../access/agency-store.js';
+import type { RoleStore } from '../access/role-store.js';
+import type { AuthContext, AuthService } from './auth-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +20,10 @@ declare module 'fastify' {
 export interface AuthRoutesOptions {
   auth: AuthService;
   audit: AuditLog;
+  /** Roles and their access policy: what each session may do. */
+  roles: RoleStore;
+  /** The agencies behind `GET|POST /api/v1/agencies`. */
+  agencies: AgencyStore;
   /**
    * `Secure` flag of the session cookie: `'auto'` (default) sets it when the request came over HTTPS. Browsers
    * drop a `Secure` cookie received over plain HTTP, so forcing `true` behind plain-HTTP loopback breaks logins.
@@ -45,27 +53,40 @@ function tokenOf(request: FastifyRequest): string {
 }
 
 /**
- * Admin-only routes, checked in the authentication hook, before input validation: a non-admin gets 403 whatever
- * they send, and learns nothing of the route's schema.
+ * Routes that need a global feature, checked in the authentication hook before input validation: a user without it
+ * gets 403 whatever they send, and learns nothing of the route's schema.
  */
-const ADMIN_ROUTES: ReadonlyMap<string, string> = new Map([
-  [`GET ${API}/users`, 'list users'],
-  [`POST ${API}/users`, 'create users'],
-  [`GET ${API}/users/:username`, 'read users'],
-  [`PATCH ${API}/users/:username`, 'update users'],
-  [`DELETE ${API}/users/:username`, 'delete users'],
-  [`GET ${API}/audit`, 'read the audit log'],
-  [`POST ${API}/cameras`, 'create cameras'],
-  [`PATCH ${API}/cameras/:id`, 'update cameras'],
-  [`DELETE ${API}/cameras/:id`, 'delete cameras'],
-  [`POST ${API}/cameras/import`, 'import cameras'],
-  [`GET ${API}/storage`, 'read storage usage'],
-]);
+const FEATURE_ROUTES: ReadonlyMap<string, { feature: Feature; action: string }> = new Map(
+  (
+    [
+      [`GET ${API}/users`, 'admin', 'list users'],
+      [`POST ${API}/users`, 'admin', 'create users'],
+      [`GET ${API}/users/:username`, 'admin', 'read users'],
+      [`PATCH ${API}/users/:username`, 'admin', 'update users'],
+      [`DELETE ${API}/users/:username`, 'admin', 'delete users'],
+      [`GET ${API}/audit`, 'audit.read', 'read the audit log'],
+      [`POST ${API}/cameras`, 'admin', 'create cameras'],
+      [`PATCH ${API}/cameras/:id`, 'admin', 'update cameras'],
+      [`DELETE ${API}/cameras/:id`, 'admin', 'delete cameras'],
+      [`POST ${API}/cameras/import`, 'admin', 'import cameras'],
+      [`GET ${API}/storage`, 'admin', 'read storage usage'],
+      [`GET ${API}/roles`, 'admin', 'list roles'],
+      [`POST ${API}/roles`, 'admin', 'create roles'],
+      [`GET ${API}/roles/:id`, 'admin', 'read roles'],
+      [`PUT ${API}/roles/:id`, 'admin', 'change roles'],
+      [`DELETE ${API}/roles/:id`, 'admin', 'delete roles'],
+      [`GET ${API}/agencies`, 'admin', 'list agencies'],
+      [`POST ${API}/agencies`, 'admin', 'create agencies'],
+      [`GET ${API}/agencies/:id`, 'admin', 'read agencies'],
+      [`PATCH ${API}/agencies/:id`, 'admin', 'change agencies'],
+      [`DELETE ${API}/agencies/:id`, 'admin', 'delete agencies'],
+    ] as const
+  ).map(([route, feature, action]) => [route, { feature, action }]),
+);
 
-function requireAdmin(request: FastifyRequest, action: string): AuthContext {
-  const context = request.auth!;
-  if (!context.user.roles.includes(ADMIN_ROLE)) throw new ArgusError('ARGUS_ERR_API_FORBIDDEN', { action });
-  return context;
+function requireFeature(request: FastifyRequest, feature: Feature, action: string): AuthContext {
+  request.access!.require(feature, action);
+  return request.auth!;
 }
 
 /**
@@ -82,6 +103,7 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
   });
   const limited = limit === false ? {} : { rateLimit: { max: limit.max, timeWindow: limit.timeWindowMs } };
   app.decorateRequest('auth', null);
+  app.decorateRequest('access', null);
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith(`${API}/`) || request.is404) return;
@@ -91,9 +113,17 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
     if (context === undefined) throw new ArgusError('ARGUS_ERR_API_UNAUTHORIZED');
     if (context.user.mustChangePassword && !OPEN_WHILE_CHANGE_REQUIRED.has(route)) throw new ArgusError('ARGUS_ERR_AUTH_PASSWORD_CHANGE_REQUIRED');
     request.auth = context;
-    const adminAction = ADMIN_ROUTES.get(route);
-    if (adminAction !== undefined) requireAdmin(request, adminAction);
+    request.access = bindAccess(options.roles.policy, context.user);
+    const needed = FEATURE_ROUTES.get(route);
+    if (needed !== undefined) requireFeature(request, needed.feature, needed.action);
   });
+
+  /** The roles given to a user must exist: an unknown id would grant nothing and hide a typo. */
+  const knownRoles = (ids: string[]): string[] => {
+    const unknown = ids.filter((id) => !options.roles.has(id));
+    if (unknown.length > 0) throw new ArgusError('ARGUS_ERR_API_INVALID_REQUEST', { reason: `unknown role(s): ${unknown.join(', ')}` });
+    return ids;
+  };
 
   const setCookie = (request: FastifyRequest, reply: FastifyReply, token: string) =>
     reply.setCookie(SESSION_COOKIE, token, {
@@ -157,7 +187,7 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
   });
 
   app.get(`${API}/users`, async (request) => {
-    requireAdmin(request, 'list users');
+    requireFeature(request, 'admin', 'list users');
     return { users: await auth.listUsers() };
   });
 
@@ -174,14 +204,15 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
       },
     },
     async (request, reply) => {
-      const actor = requireAdmin(request, 'create users').user.username;
-      const user = await auth.createUser(actor, { ...request.body, roles: request.body.roles ?? [] });
+      const actor = requireFeature(request, 'admin', 'create users').user.username;
+      const roles = knownRoles(request.body.roles ?? ['operator']);
+      const user = await auth.createUser(actor, { ...request.body, roles });
       return reply.status(201).send(user);
     },
   );
 
   app.get<{ Params: { username: string } }>(`${API}/users/:username`, { schema: { params: USER_PARAMS } }, async (request) => {
-    requireAdmin(request, 'read users');
+    requireFeature(request, 'admin', 'read users');
     return auth.getUser(request.params.username);
   });
 
@@ -194,13 +225,14 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
       },
     },
     async (request) => {
-      const actor = requireAdmin(request, 'update users').user.username;
+      const actor = requireFeature(request, 'admin', 'update users').user.username;
+      if (request.body.roles !== undefined) knownRoles(request.body.roles);
       return auth.updateUser(actor, request.params.username, request.body);
     },
   );
 
   app.delete<{ Params: { username: string } }>(`${API}/users/:username`, { schema: { params: USER_PARAMS } }, async (request, reply) => {
-    const actor = requireAdmin(request, 'delete users').user.username;
+    const actor = requireFeature(request, 'admin', 'delete users').user.username;
     await auth.deleteUser(actor, request.params.username);
     return reply.status(204).send();
   });
@@ -217,7 +249,7 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
       },
     },
     async (request) => {
-      requireAdmin(request, 'read the audit log');
+      requireFeature(request, 'audit.read', 'read the audit log');
       const limit = request.query.limit ?? 100;
       const entries = await audit.list({ ...(request.query.from === undefined ? {} : { from: request.query.from }), limit: limit + 1 });
       const next = entries.length > limit ? entries.pop()!.seq : undefined;

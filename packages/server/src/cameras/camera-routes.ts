@@ -3,7 +3,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cameraCensus, censusToCsv, type CameraCensus } from './camera-census.js';
 import { importCameras, type ImportResult } from './camera-import.js';
-import { canSeeCamera } from './camera-scope.js';
 
 const API = '/api/v1';
 const MAX_LIMIT = 500;
@@ -46,8 +45,9 @@ const listQuerySchema = {
   },
 } as const;
 
+/** A camera the user has some camera feature on; any other is answered 404 like a missing one. */
 function visible(request: FastifyRequest, camera: Camera): boolean {
-  return canSeeCamera(request.auth!.user, camera);
+  return request.access!.sees(camera);
 }
 
 function matches(camera: Camera, query: ListQuery): boolean {

@@ -26,14 +26,22 @@ afterAll(async () => {
 });
 
 describe('demo farm in the server', () => {
-  it('adds the farm cameras to the inventory as plain-RTSP cameras, and they stream through the rtsp driver', async () => {
+  it('adds the farm cameras as devices of their families, and they stream through those drivers', async () => {
     expect(server.kernel.plugins.state('demo-farm')?.state).toBe('running');
     const { status, body } = await api<CameraPage>('/api/v1/cameras', adminToken);
     expect(status).toBe(200);
-    expect(body.items.map((c) => c.id)).toEqual(['demo-cam-01', 'demo-cam-02', 'demo-cam-03', 'demo-cam-04']);
-    expect(body.items.every((c) => c.driver === 'rtsp' && c.cameraType === 26 && c.tags.includes('demo'))).toBe(true);
+    expect(body.items.map((c) => [c.id, c.cameraType, c.driver, c.ptz])).toEqual([
+      ['demo-cam-01', 23, 'onvif', true],
+      ['demo-cam-02', 1, 'hikvision', true],
+      ['demo-cam-03', 1, 'hikvision', false],
+      ['demo-cam-04', 5, 'dahua', false],
+    ]);
+    expect(body.items.every((c) => c.tags.includes('demo') && c.connection.host === '127.0.0.1' && !('password' in c.connection))).toBe(true);
+    // Through the Dahua driver: its API, Digest auth, then RTSP at /cam/realmonitor from the emulator.
     const packet = await firstValueFrom(server.kernel.streams.hub('demo-cam-04').live$());
     expect(packet).toMatchObject({ keyframe: true, track: { codec: 'h265', width: 640, height: 360 } });
+    const info = await (await server.kernel.sessions.get('demo-cam-02')).require('deviceInfo').getDeviceInfo();
+    expect(info).toMatchObject({ manufacturer: 'Hikvision', model: 'DS-2DE4425IW-DE' });
   });
 });
 

@@ -106,6 +106,17 @@ describe('HealthMonitor', () => {
     expect(timer.active).toBe(false);
   });
 
+  it('reports the recording state from its source, and not-recording without one', () => {
+    const recorded = new Set(['cam-b']);
+    const sources: HealthSources = { cameraIds: () => ['cam-a', 'cam-b'], hubStats: () => undefined, offlineAfterSeconds: () => 10, recording: (id) => recorded.has(id) };
+    const monitor = new HealthMonitor({ sources });
+    expect([monitor.camera('cam-a').recording, monitor.camera('cam-b').recording]).toEqual(['not-recording', 'recording']);
+    recorded.delete('cam-b');
+    expect(monitor.camera('cam-b').recording).toBe('not-recording');
+    const bare = new HealthMonitor({ sources: { cameraIds: () => ['cam-a'], hubStats: () => undefined, offlineAfterSeconds: () => 10 } });
+    expect(bare.camera('cam-a').recording).toBe('not-recording');
+  });
+
   it('rejects a bad interval', () => {
     const { cameras } = setup();
     const sources: HealthSources = { cameraIds: () => cameras, hubStats: () => undefined, offlineAfterSeconds: () => 10 };

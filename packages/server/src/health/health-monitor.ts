@@ -7,7 +7,7 @@ import { AvailabilityRing } from './availability-ring.js';
  */
 export type CameraHealthStatus = 'online' | 'offline' | 'unknown';
 
-/** Recording state of a camera. Always `not-recording` until the storage plugin lands. */
+/** Recording state of a camera: whether its recorder is writing now (any mode). */
 export type RecordingState = 'recording' | 'not-recording';
 
 /** Health of one camera at its last sample. */
@@ -33,6 +33,8 @@ export interface HealthSources {
   hubStats(cameraId: string): StreamHubStats | undefined;
   /** Seconds without a packet after which a live stream counts as offline. */
   offlineAfterSeconds(cameraId: string): number;
+  /** Whether the camera is being recorded now; absent (never recording) without a storage plugin. */
+  recording?(cameraId: string): boolean;
 }
 
 /** The timer functions the monitor uses; tests pass fakes. */
@@ -76,9 +78,13 @@ interface CameraRecord {
   ring?: AvailabilityRing;
 }
 
-/** Reads the samples of a running kernel: its inventory, its main stream hubs and the per-camera health settings. */
-export function kernelHealthSources(kernel: Kernel): HealthSources {
+/**
+ * Reads the samples of a running kernel: its inventory, its main stream hubs and the per-camera health settings, and
+ * the recording state from `recording` when given (the storage plugin's recorders).
+ */
+export function kernelHealthSources(kernel: Kernel, recording?: (cameraId: string) => boolean): HealthSources {
   return {
+    ...(recording === undefined ? {} : { recording }),
     cameraIds: () => kernel.devices.list().map((camera) => camera.id),
     hubStats: (cameraId) => kernel.streams.get(`${cameraId}/main`)?.stats(),
     offlineAfterSeconds: (cameraId) => {
@@ -188,7 +194,7 @@ export class HealthMonitor {
       fps: online ? round(record.fps) : 0,
       bitrateKbps: online ? round(record.bitrateBps / 1000) : 0,
       lastFrameAt: record?.lastPacketAt == null ? null : new Date(record.lastPacketAt).toISOString(),
-      recording: 'not-recording',
+      recording: this.#sources.recording?.(id) === true ? 'recording' : 'not-recording',
       availability24h: record?.ring?.availability(now, DAY) ?? null,
       availability7d: record?.ring?.availability(now, 7 * DAY) ?? null,
     };

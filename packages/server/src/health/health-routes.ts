@@ -1,7 +1,6 @@
 import { ArgusError, type Camera, type Kernel } from '@argus/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HealthMonitor, kernelHealthSources, type CameraHealth } from './health-monitor.js';
-import { canSeeCamera } from '../cameras/camera-scope.js';
 
 const API = '/api/v1';
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
@@ -50,9 +49,9 @@ export interface HealthSummary {
   uptimeSeconds: number;
 }
 
-// Same rule as the camera routes: a camera of another agency is invisible, answered 404 like a missing one.
+// Same rule as the camera routes: a camera the user has no feature on is invisible, answered 404 like a missing one.
 function visible(request: FastifyRequest, camera: Camera): boolean {
-  return canSeeCamera(request.auth!.user, camera);
+  return request.access!.sees(camera);
 }
 
 /**

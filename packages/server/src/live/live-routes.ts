@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import websocket from '@fastify/websocket';
-import { ArgusError, type Kernel } from '@argus/core';
+import type { Kernel } from '@argus/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import { streamLiveView } from './live-view.js';
-import { canSeeCamera } from '../cameras/camera-scope.js';
+import { cameraFor } from '../access/request-access.js';
 
 const LIVE_WS_PATH = /^\/api\/v1\/cameras\/[^/?]+\/live\/ws(?:\?|$)/;
 
@@ -71,11 +71,7 @@ export async function registerLiveRoutes(app: FastifyInstance, kernel: Kernel, o
       },
       // Runs before the upgrade, so a refusal is a plain HTTP error response.
       preHandler: async (request) => {
-        const camera = kernel.devices.tryGet(request.params.id);
-        const user = request.auth!.user;
-        if (camera === undefined || !canSeeCamera(user, camera)) {
-          throw new ArgusError('ARGUS_ERR_DEVICE_NOT_FOUND', { id: request.params.id });
-        }
+        cameraFor(request, kernel, request.params.id, 'live');
       },
     },
     async (socket, request) => {

@@ -6,8 +6,8 @@ import { ArgusError, type Camera, type Kernel } from '@argus/core';
 import type { EvidenceLock, ExportStatus, StorageService, StreamChoice } from '@argus/plugin-storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
-import { ADMIN_ROLE } from '../auth/auth-service.js';
-import { canSeeCamera } from '../cameras/camera-scope.js';
+import type { Feature } from '../access/access-policy.js';
+import { cameraFor as accessibleCamera } from '../access/request-access.js';
 
 const API = '/api/v1';
 const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
@@ -49,7 +49,7 @@ function withoutDir(status: ExportStatus): Omit<ExportStatus, 'dir'> {
 }
 
 function isAdmin(request: FastifyRequest): boolean {
-  return request.auth!.user.roles.includes(ADMIN_ROLE);
+  return request.access!.can('admin');
 }
 
 /** Byte range of a `Range: bytes=a-b` header within `size`, or `undefined` for the whole file. */
@@ -103,21 +103,17 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
   const record = (request: FastifyRequest, action: string, target: string, details: Record<string, unknown>) =>
     audit?.append({ actor: request.auth!.user.username, action, target, outcome: 'success', details });
 
-  const cameraFor = (request: FastifyRequest, id: string): Camera => {
-    const camera = kernel.devices.tryGet(id);
-    if (camera === undefined || !canSeeCamera(request.auth!.user, camera)) throw new ArgusError('ARGUS_ERR_DEVICE_NOT_FOUND', { id });
-    return camera;
-  };
+  const cameraFor = (request: FastifyRequest, id: string, feature?: Feature): Camera => accessibleCamera(request, kernel, id, feature);
   const visibleLock = (request: FastifyRequest, lock: EvidenceLock): boolean => {
     const camera = kernel.devices.tryGet(lock.camera);
-    return isAdmin(request) || (camera !== undefined && canSeeCamera(request.auth!.user, camera));
+    return isAdmin(request) || (camera !== undefined && request.access!.sees(camera));
   };
 
   app.get<{ Params: { id: string }; Querystring: RangeQuery }>(
     `${API}/cameras/:id/recordings/timeline`,
     { schema: { params: CAMERA_PARAMS, querystring: RANGE_QUERY } },
     async (request) => {
-      const camera = cameraFor(request, request.params.id);
+      const camera = cameraFor(request, request.params.id, 'playback');
       const { from, to } = rangeOf(request.query);
       return storage.playback.timeline(camera.id, from, to, request.query.stream === undefined ? {} : { stream: request.query.stream });
     },
@@ -127,7 +123,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
     `${API}/cameras/:id/recordings/play`,
     { schema: { params: CAMERA_PARAMS, querystring: RANGE_QUERY } },
     async (request, reply) => {
-      const camera = cameraFor(request, request.params.id);
+      const camera = cameraFor(request, request.params.id, 'playback');
       const { from, to } = rangeOf(request.query);
       const video = await storage.playback.open(camera.id, from, to, request.query.stream === undefined ? {} : { stream: request.query.stream });
       await record(request, 'playback.view', camera.id, { from: request.query.from, to: request.query.to, stream: video.stream, transport: 'fmp4' });
@@ -142,7 +138,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
     `${API}/cameras/:id/recordings/playlist.m3u8`,
     { schema: { params: CAMERA_PARAMS, querystring: RANGE_QUERY } },
     async (request, reply) => {
-      const camera = cameraFor(request, request.params.id);
+      const camera = cameraFor(request, request.params.id, 'playback');
       const { from, to } = rangeOf(request.query);
       const playlist = await storage.playback.hlsPlaylist(camera.id, from, to, {
         mediaUri: (segment) => `segments/${segment.stream}/${segment.start}.mp4`,
@@ -165,7 +161,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
       },
     },
     async (request, reply) => {
-      const camera = cameraFor(request, request.params.id);
+      const camera = cameraFor(request, request.params.id, 'playback');
       const start = Number(request.params.file.slice(0, -4));
       const segment = await storage.catalogue.segment({ camera: camera.id, start, stream: request.params.stream });
       const tier = storage.tiers.find((t) => t.name === segment?.tier);
@@ -189,7 +185,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
       },
     },
     async (request) => {
-      const camera = cameraFor(request, request.params.id);
+      const camera = cameraFor(request, request.params.id, 'live');
       const status = storage.manual(camera.id, request.body.action, request.auth!.user.username);
       await record(request, `recording.manual.${request.body.action}`, camera.id, {});
       return status;
@@ -214,7 +210,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
       },
     },
     async (request, reply) => {
-      const camera = cameraFor(request, request.params.id);
+      const camera = cameraFor(request, request.params.id, 'live');
       const now = kernel.clock.now();
       const id = `evt-${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
       const { type, note, durationSeconds } = request.body;
@@ -241,7 +237,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
       },
     },
     async (request, reply) => {
-      const camera = cameraFor(request, request.body.camera);
+      const camera = cameraFor(request, request.body.camera, 'export');
       const { from, to } = rangeOf(request.body);
       const expires = request.body.expires === undefined ? undefined : parseTime(request.body.expires, 'expires');
       const lock = await storage.lock({
@@ -292,7 +288,7 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
       },
     },
     async (request, reply) => {
-      const cameras = request.body.cameras.map((id) => cameraFor(request, id).id);
+      const cameras = request.body.cameras.map((id) => cameraFor(request, id, 'export').id);
       const { from, to } = rangeOf(request.body);
       if (to <= from) throw new ArgusError('ARGUS_ERR_STORAGE_RANGE_INVALID', { reason: '`to` must be after `from`' });
       const status = storage.export({

@@ -62,6 +62,11 @@ afterAll(async () => {
 });
 
 describe('recordings over the API', () => {
+  it('shows the recorder in the camera health', async () => {
+    const health = await api<{ recording: string }>(`/api/v1/cameras/${CAMERA}/health`, admin);
+    expect(health.body.recording).toBe('recording');
+  });
+
   it('plays a recorded range back as one fMP4 stream that ffprobe reads and ffmpeg decodes, and audits it', async () => {
     const answer = await fetchBytes(`/api/v1/cameras/${CAMERA}/recordings/play?from=${iso(span.start + 1_000)}&to=${iso(span.end)}`, admin);
     expect(answer.status).toBe(200);
