@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -28,6 +29,9 @@ export default defineConfig({
     },
   },
   test: {
+    // Most test time is spent waiting on sockets, child processes and timers (cameras, emulators, ffmpeg), not on
+    // the CPU: two workers per core keep the suite at a few minutes on a 2-core machine instead of many.
+    maxWorkers: Math.min(8, Math.max(2, availableParallelism() * 2)),
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: workspaceDirs().map((dir) => ({
