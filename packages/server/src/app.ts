@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Before every route: the OpenAPI document collects route schemas as routes are added.
   await registerApiDocs(app);
-  await registerAuthRoutes(app, options.security);
+  await registerAuthRoutes(app, { cameras: kernel.devices, ...options.security });
   await registerAccessRoutes(app, kernel, options.security);
   await registerCameraRoutes(app, kernel, options.security.audit);
   await registerHealthRoutes(app, kernel, options.health);

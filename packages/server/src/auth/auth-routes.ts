@@ -1,17 +1,17 @@
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import { ArgusError } from '@argus/core';
+import { ArgusError, type Camera } from '@argus/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Feature } from '../access/access-policy.js';
 import { bindAccess } from '../access/request-access.js';
 import type { AgencyStore } from '../access/agency-store.js';
 import type { RoleStore } from '../access/role-store.js';
-import type { AuthContext, AuthService } from './auth-service.js';
+import { API_TOKEN_PREFIX, type AuthContext, type AuthService } from './auth-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The caller's session on `/api/v1/*` routes (set by the authentication hook). */
+    /** The caller's session or API token on `/api/v1/*` routes (set by the authentication hook). */
     auth: AuthContext | null;
   }
 }
@@ -24,6 +24,12 @@ export interface AuthRoutesOptions {
   roles: RoleStore;
   /** The agencies behind `GET|POST /api/v1/agencies`. */
   agencies: AgencyStore;
+  /**
+   * The inventory, for the one check every `/api/v1/cameras/:id...` route gets before anything else: a camera that
+   * does not exist or that the user does not see is `404 ARGUS_ERR_DEVICE_NOT_FOUND`, whatever the route, method or
+   * body (so nothing about other agencies' cameras leaks through a 400 or a 403). Without it, routes check alone.
+   */
+  cameras?: { tryGet(id: string): Camera | undefined };
   /**
    * `Secure` flag of the session cookie: `'auto'` (default) sets it when the request came over HTTPS. Browsers
    * drop a `Secure` cookie received over plain HTTP, so forcing `true` behind plain-HTTP loopback breaks logins.
@@ -39,17 +45,33 @@ export const SESSION_COOKIE = 'argus_session';
 const API = '/api/v1';
 // Routes a user who must change the password may still use.
 const OPEN_WHILE_CHANGE_REQUIRED = new Set([`POST ${API}/auth/password`, `POST ${API}/auth/logout`, `GET ${API}/auth/me`]);
+// Routes an API token may not use, whatever its user's roles: a leaked token must not mint more tokens, learn
+// which others exist, or take the account over by changing its password. Checked before input validation.
+const SESSION_ONLY: ReadonlyMap<string, string> = new Map([
+  [`POST ${API}/auth/tokens`, 'create API tokens with an API token (log in for a session)'],
+  [`GET ${API}/auth/tokens`, 'list API tokens with an API token (log in for a session)'],
+  [`GET ${API}/users/:username/tokens`, 'list API tokens with an API token (log in for a session)'],
+  [`DELETE ${API}/users/:username/tokens/:id`, "revoke other users' API tokens with an API token (log in for a session)"],
+  [`POST ${API}/auth/password`, 'change the password with an API token (log in for a session)'],
+]);
 
 const USERNAME = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,63}$' } as const;
 const AGENCY = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const ROLES = { type: 'array', maxItems: 16, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } as const;
 const PASSWORD = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const USER_PARAMS = { type: 'object', required: ['username'], properties: { username: USERNAME } } as const;
+const TOKEN_ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const TOKEN_PARAMS = { type: 'object', required: ['id'], properties: { id: TOKEN_ID } } as const;
+const USER_TOKEN_PARAMS = { type: 'object', required: ['username', 'id'], properties: { username: USERNAME, id: TOKEN_ID } } as const;
+// 1..64 characters, at least one not blank, no control characters (names show in lists and the audit log).
+const TOKEN_NAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' } as const;
 
+/** The caller's token: the bearer header, else the session cookie (which carries sessions only, never API tokens). */
 function tokenOf(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header !== undefined) return header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-  return request.cookies[SESSION_COOKIE] ?? '';
+  const cookie = request.cookies[SESSION_COOKIE] ?? '';
+  return cookie.startsWith(API_TOKEN_PREFIX) ? '' : cookie;
 }
 
 /**
@@ -64,6 +86,8 @@ const FEATURE_ROUTES: ReadonlyMap<string, { feature: Feature; action: string }> 
       [`GET ${API}/users/:username`, 'admin', 'read users'],
       [`PATCH ${API}/users/:username`, 'admin', 'update users'],
       [`DELETE ${API}/users/:username`, 'admin', 'delete users'],
+      [`GET ${API}/users/:username/tokens`, 'admin', "list users' API tokens"],
+      [`DELETE ${API}/users/:username/tokens/:id`, 'admin', "revoke users' API tokens"],
       [`GET ${API}/audit`, 'audit.read', 'read the audit log'],
       [`POST ${API}/cameras`, 'admin', 'create cameras'],
       [`PATCH ${API}/cameras/:id`, 'admin', 'update cameras'],
@@ -90,8 +114,8 @@ function requireFeature(request: FastifyRequest, feature: Feature, action: strin
 }
 
 /**
- * Registers session authentication on every `/api/v1/*` route (bearer token or session cookie; only
- * `POST /api/v1/auth/login` is open), the forced password change, and the auth, user and audit routes.
+ * Registers authentication on every `/api/v1/*` route (bearer session or API token, or session cookie; only
+ * `POST /api/v1/auth/login` is open), the forced password change, and the auth, API token, user and audit routes.
  */
 export async function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { auth, audit } = options;
@@ -111,11 +135,21 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
     if (route === `POST ${API}/auth/login`) return;
     const context = await auth.authenticate(tokenOf(request));
     if (context === undefined) throw new ArgusError('ARGUS_ERR_API_UNAUTHORIZED');
-    if (context.user.mustChangePassword && !OPEN_WHILE_CHANGE_REQUIRED.has(route)) throw new ArgusError('ARGUS_ERR_AUTH_PASSWORD_CHANGE_REQUIRED');
+    // The forced change guards interactive logins with a given password; an API token is a separate credential.
+    if (context.kind === 'session' && context.user.mustChangePassword && !OPEN_WHILE_CHANGE_REQUIRED.has(route)) {
+      throw new ArgusError('ARGUS_ERR_AUTH_PASSWORD_CHANGE_REQUIRED');
+    }
     request.auth = context;
     request.access = bindAccess(options.roles.policy, context.user);
+    if (options.cameras !== undefined && request.routeOptions.url?.startsWith(`${API}/cameras/:id`) === true) {
+      const id = (request.params as { id?: string }).id ?? '';
+      const camera = options.cameras.tryGet(id);
+      if (camera === undefined || !request.access.sees(camera)) throw new ArgusError('ARGUS_ERR_DEVICE_NOT_FOUND', { id: id.slice(0, 64) });
+    }
     const needed = FEATURE_ROUTES.get(route);
     if (needed !== undefined) requireFeature(request, needed.feature, needed.action);
+    const sessionOnly = SESSION_ONLY.get(route);
+    if (sessionOnly !== undefined && context.kind !== 'session') throw new ArgusError('ARGUS_ERR_API_FORBIDDEN', { action: sessionOnly });
   });
 
   /** The roles given to a user must exist: an unknown id would grant nothing and hide a typo. */
@@ -176,7 +210,12 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
   );
 
   app.post(`${API}/auth/logout`, async (request, reply) => {
-    await auth.logout(request.auth!);
+    const context = request.auth!;
+    // Answering 204 would let an integration believe its token is gone while it still works.
+    if (context.kind !== 'session') {
+      throw new ArgusError('ARGUS_ERR_API_INVALID_REQUEST', { reason: 'logout ends a session; revoke an API token with DELETE /api/v1/auth/tokens/:id' });
+    }
+    await auth.logout(context);
     clearCookie(reply);
     return reply.status(204).send();
   });
@@ -184,6 +223,44 @@ export async function registerAuthRoutes(app: FastifyInstance, options: AuthRout
   app.get(`${API}/auth/me`, async (request) => {
     const { username, agency, roles, mustChangePassword } = request.auth!.user;
     return { username, agency, roles, mustChangePassword };
+  });
+
+  app.post<{ Body: { name: string; expiresInDays?: number } }>(
+    `${API}/auth/tokens`,
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: TOKEN_NAME, expiresInDays: { type: 'integer', minimum: 1, maximum: 3650 } },
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await auth.createApiToken(request.auth!, request.body)),
+  );
+
+  app.get(`${API}/auth/tokens`, async (request) => ({ tokens: await auth.listApiTokens(request.auth!.user.username) }));
+
+  app.delete<{ Params: { id: string } }>(`${API}/auth/tokens/:id`, { schema: { params: TOKEN_PARAMS } }, async (request, reply) => {
+    const context = request.auth!;
+    // An API token may revoke itself (a found leak can be killed with the leak), never its siblings.
+    if (context.kind !== 'session' && context.tokenId !== request.params.id) {
+      throw new ArgusError('ARGUS_ERR_API_FORBIDDEN', { action: 'revoke other API tokens with an API token (log in for a session)' });
+    }
+    await auth.revokeApiToken(context.user.username, context.user.username, request.params.id);
+    return reply.status(204).send();
+  });
+
+  app.get<{ Params: { username: string } }>(`${API}/users/:username/tokens`, { schema: { params: USER_PARAMS } }, async (request) => {
+    requireFeature(request, 'admin', "list users' API tokens");
+    return { tokens: await auth.listUserApiTokens(request.params.username) };
+  });
+
+  app.delete<{ Params: { username: string; id: string } }>(`${API}/users/:username/tokens/:id`, { schema: { params: USER_TOKEN_PARAMS } }, async (request, reply) => {
+    const actor = requireFeature(request, 'admin', "revoke users' API tokens").user.username;
+    await auth.revokeApiToken(actor, request.params.username, request.params.id);
+    return reply.status(204).send();
   });
 
   app.get(`${API}/users`, async (request) => {

@@ -29,12 +29,51 @@ interface StoredSession {
   expiresAt: number;
 }
 
-/** What a valid token or cookie stands for. */
-export interface AuthContext {
-  user: UserView;
-  /** SHA-256 of the token: identifies the session without holding the secret. */
-  sessionId: string;
+interface StoredApiToken {
+  id: string;
+  username: string;
+  name: string;
+  /** SHA-256 of the secret; the secret itself is never stored. */
+  hash: string;
+  createdAt: number;
+  expiresAt: number;
 }
+
+/** What a valid token or cookie stands for: an interactive session, or an API token of an integration. */
+export type AuthContext =
+  | {
+      kind: 'session';
+      user: UserView;
+      /** SHA-256 of the token: identifies the session without holding the secret. */
+      sessionId: string;
+    }
+  | {
+      kind: 'apiToken';
+      user: UserView;
+      /** Id of the API token (as listed by {@link AuthService.listApiTokens}), never its secret. */
+      tokenId: string;
+    };
+
+/** An API token as the API lists it: never its secret. */
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Last authenticated use, to the minute; absent until first used. */
+  lastUsedAt?: string;
+}
+
+/** Result of {@link AuthService.createApiToken}: the view plus the secret, shown this once. */
+export interface CreatedApiToken extends ApiTokenView {
+  token: string;
+}
+
+/** Prefix of every API token, so secret scanners can recognise a leaked one. */
+export const API_TOKEN_PREFIX = 'argus_at_';
+
+/** Most API tokens one user may hold at once (expired ones do not count). */
+export const MAX_API_TOKENS_PER_USER = 20;
 
 /** Result of {@link AuthService.login}. */
 export interface LoginResult {
@@ -57,6 +96,15 @@ export interface AuthServiceOptions {
 
 const USER = 'user!';
 const SESSION = 'session!';
+// `apitoken!<sha256>` -> { username, id } finds a token by its secret; `apitoken-of!<username>!<id>` holds the token
+// itself, so a user's tokens are one range; `apitoken-used!<id>` is its last use, kept apart so that recording a use
+// can never bring back a token revoked meanwhile.
+const API_TOKEN = 'apitoken!';
+const API_TOKEN_OF = 'apitoken-of!';
+const API_TOKEN_USED = 'apitoken-used!';
+const DAY_MS = 86_400_000;
+// Writing the last use on every request would make each authenticated call a database write.
+const LAST_USED_RESOLUTION_MS = 60_000;
 const END = '\xff';
 
 function view(user: StoredUser): UserView {
@@ -74,6 +122,16 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+function tokenView(token: StoredApiToken, lastUsedAt: number | undefined): ApiTokenView {
+  return {
+    id: token.id,
+    name: token.name,
+    createdAt: new Date(token.createdAt).toISOString(),
+    expiresAt: new Date(token.expiresAt).toISOString(),
+    ...(lastUsedAt === undefined ? {} : { lastUsedAt: new Date(lastUsedAt).toISOString() }),
+  };
+}
+
 /** A random password that meets the policy, for the first administrator. */
 function randomPassword(): string {
   for (;;) {
@@ -84,8 +142,9 @@ function randomPassword(): string {
 
 /**
  * The platform's own accounts: argon2id password hashes, sessions as random 256-bit tokens stored by their
- * SHA-256 with an expiry, lockout after repeated failures, forced change of initial passwords, and an audit entry
- * for every login, lockout, logout, password change and user change.
+ * SHA-256 with an expiry, long-lived API tokens for integrations (stored the same way, prefixed `argus_at_`),
+ * lockout after repeated failures, forced change of initial passwords, and an audit entry for every login, lockout,
+ * logout, password change, user change and API token creation or revocation.
  *
  * @example
  * ```ts
@@ -93,6 +152,7 @@ function randomPassword(): string {
  * const { generatedPassword } = await auth.ensureAdmin(process.env.ARGUS_ADMIN_PASSWORD);
  * const { token } = await auth.login('admin', password);
  * const context = await auth.authenticate(token);
+ * const apiToken = await auth.createApiToken(context!, { name: 'vms-bridge', expiresInDays: 90 });
  * ```
  */
 export class AuthService {
@@ -103,6 +163,8 @@ export class AuthService {
   readonly #ttlMs: number;
   readonly #throttle: LoginThrottle;
   #dummyHash: Promise<string> | undefined;
+  // Token creations run one at a time, so two concurrent requests cannot both pass the per-user limit.
+  #tokenQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AuthServiceOptions) {
     this.#db = options.db;
@@ -169,9 +231,13 @@ export class AuthService {
     return { token, mustChangePassword: user.mustChangePassword, expiresAt: new Date(session.expiresAt).toISOString() };
   }
 
-  /** The session a token stands for, or `undefined` for an unknown, expired or revoked token. */
+  /**
+   * The session or API token a token stands for, or `undefined` for an unknown, expired or revoked one, or one
+   * whose user no longer exists. Either acts with its user's current roles.
+   */
   async authenticate(token: string): Promise<AuthContext | undefined> {
     if (token === '') return undefined;
+    if (token.startsWith(API_TOKEN_PREFIX)) return this.#authenticateApiToken(token);
     const sessionId = sha256(token);
     const session = (await this.#db.get(SESSION + sessionId)) as StoredSession | undefined;
     if (session === undefined) return undefined;
@@ -181,18 +247,19 @@ export class AuthService {
     }
     const user = await this.#get(session.username);
     if (user === undefined) return undefined;
-    return { user: view(user), sessionId };
+    return { kind: 'session', user: view(user), sessionId };
   }
 
-  /** Revokes one session. */
+  /** Revokes one session. An API token is not a session: revoke it with {@link AuthService.revokeApiToken}. */
   async logout(context: AuthContext): Promise<void> {
+    if (context.kind !== 'session') throw new TypeError('logout() ends a session, not an API token');
     await this.#db.del(SESSION + context.sessionId);
     await this.#audit.append({ actor: context.user.username, action: 'auth.logout', outcome: 'success' });
   }
 
   /**
    * Changes the caller's own password after checking the current one, clears the forced-change flag and revokes
-   * every session of the user (the caller logs in again).
+   * every session of the user (the caller logs in again). API tokens are separate credentials and stay valid.
    */
   async changePassword(context: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
     const name = context.user.username;
@@ -248,7 +315,7 @@ export class AuthService {
 
   /**
    * Changes a user's agency or roles, or sets a new password (which the user must change again at next login;
-   * the user's sessions are revoked). Refuses to demote the last administrator.
+   * the user's sessions are revoked, not their API tokens). Refuses to demote the last administrator.
    */
   async updateUser(actor: string, username: string, patch: { agency?: string; roles?: string[]; password?: string }): Promise<UserView> {
     const user = await this.#require(username);
@@ -269,13 +336,106 @@ export class AuthService {
     return view(next);
   }
 
-  /** Deletes a user and revokes its sessions. Refuses to delete the last administrator. */
+  /** Deletes a user and revokes its sessions and API tokens. Refuses to delete the last administrator. */
   async deleteUser(actor: string, username: string): Promise<void> {
     const user = await this.#require(username);
     if (user.roles.includes(ADMIN_ROLE)) await this.#assertAnotherAdmin(username);
     await this.#db.del(USER + username);
     await this.#revokeSessions(username);
-    await this.#audit.append({ actor, action: 'user.delete', target: username, outcome: 'success' });
+    const tokens = await this.#tokensOf(username);
+    await this.#deleteTokens(tokens);
+    await this.#audit.append({ actor, action: 'user.delete', target: username, outcome: 'success', ...(tokens.length === 0 ? {} : { details: { apiTokensRevoked: tokens.length } }) });
+  }
+
+  /**
+   * Creates an API token for the caller's user, valid `expiresInDays` (default 365) days; the secret is returned
+   * this once and stored only as its SHA-256. `ARGUS_ERR_AUTH_TOKEN_LIMIT` past {@link MAX_API_TOKENS_PER_USER}.
+   * The routes allow this to sessions only; the service takes any context of the user.
+   */
+  async createApiToken(context: AuthContext, input: { name: string; expiresInDays?: number }): Promise<CreatedApiToken> {
+    const days = input.expiresInDays ?? 365;
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new RangeError(`expiresInDays must be an integer in 1..3650, got ${days}`);
+    if (input.name.length < 1 || input.name.length > 64) throw new RangeError('name must have 1..64 characters');
+    const username = context.user.username;
+    const run = this.#tokenQueue.then(async () => {
+      const held = await this.#tokensOf(username);
+      if (held.length >= MAX_API_TOKENS_PER_USER) throw new ArgusError('ARGUS_ERR_AUTH_TOKEN_LIMIT', { max: MAX_API_TOKENS_PER_USER });
+      const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+      const now = this.#clock.now();
+      const stored: StoredApiToken = { id: randomBytes(8).toString('hex'), username, name: input.name, hash: sha256(token), createdAt: now, expiresAt: now + days * DAY_MS };
+      await this.#db.batch([
+        { type: 'put', key: API_TOKEN + stored.hash, value: { username, id: stored.id } },
+        { type: 'put', key: `${API_TOKEN_OF}${username}!${stored.id}`, value: stored },
+      ]);
+      await this.#audit.append({ actor: username, action: 'token.create', target: username, outcome: 'success', details: { id: stored.id, name: stored.name, expiresAt: new Date(stored.expiresAt).toISOString() } });
+      return { ...tokenView(stored, undefined), token };
+    });
+    this.#tokenQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The API tokens `username` holds (expired ones are dropped), oldest first, without their secrets. */
+  async listApiTokens(username: string): Promise<ApiTokenView[]> {
+    const tokens = await this.#tokensOf(username);
+    const used = await this.#db.getMany(tokens.map((token) => API_TOKEN_USED + token.id));
+    return tokens.map((token, i) => tokenView(token, used[i] as number | undefined));
+  }
+
+  /** The API tokens of an existing user; `ARGUS_ERR_AUTH_USER_NOT_FOUND` when absent. */
+  async listUserApiTokens(username: string): Promise<ApiTokenView[]> {
+    await this.#require(username);
+    return this.listApiTokens(username);
+  }
+
+  /**
+   * Revokes the API token `id` of `username` at once; `ARGUS_ERR_AUTH_TOKEN_NOT_FOUND` when that user holds no such
+   * token (another user's token is not found either). `actor` is who revoked it, for the audit log.
+   */
+  async revokeApiToken(actor: string, username: string, id: string): Promise<void> {
+    const token = (await this.#db.get(`${API_TOKEN_OF}${username}!${id}`)) as StoredApiToken | undefined;
+    if (token === undefined || token.expiresAt <= this.#clock.now()) throw new ArgusError('ARGUS_ERR_AUTH_TOKEN_NOT_FOUND', { id });
+    await this.#deleteTokens([token]);
+    await this.#audit.append({ actor, action: 'token.revoke', target: username, outcome: 'success', details: { id: token.id, name: token.name } });
+  }
+
+  async #authenticateApiToken(secret: string): Promise<AuthContext | undefined> {
+    const ref = (await this.#db.get(API_TOKEN + sha256(secret))) as { username: string; id: string } | undefined;
+    if (ref === undefined) return undefined;
+    const token = (await this.#db.get(`${API_TOKEN_OF}${ref.username}!${ref.id}`)) as StoredApiToken | undefined;
+    const now = this.#clock.now();
+    if (token === undefined || token.expiresAt <= now) {
+      if (token !== undefined) await this.#deleteTokens([token]);
+      return undefined;
+    }
+    const user = await this.#get(token.username);
+    if (user === undefined) return undefined;
+    const lastUsed = (await this.#db.get(API_TOKEN_USED + token.id)) as number | undefined;
+    if (lastUsed === undefined || now - lastUsed >= LAST_USED_RESOLUTION_MS) await this.#db.put(API_TOKEN_USED + token.id, now);
+    return { kind: 'apiToken', user: view(user), tokenId: token.id };
+  }
+
+  /** The live API tokens of a user, oldest first; expired ones are deleted on the way. */
+  async #tokensOf(username: string): Promise<StoredApiToken[]> {
+    const prefix = `${API_TOKEN_OF}${username}!`;
+    const now = this.#clock.now();
+    const live: StoredApiToken[] = [];
+    const expired: StoredApiToken[] = [];
+    for await (const value of this.#db.values({ gt: prefix, lt: prefix + END })) {
+      const token = value as StoredApiToken;
+      (token.expiresAt <= now ? expired : live).push(token);
+    }
+    if (expired.length > 0) await this.#deleteTokens(expired);
+    return live.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async #deleteTokens(tokens: StoredApiToken[]): Promise<void> {
+    await this.#db.batch(
+      tokens.flatMap((token) => [
+        { type: 'del' as const, key: API_TOKEN + token.hash },
+        { type: 'del' as const, key: `${API_TOKEN_OF}${token.username}!${token.id}` },
+        { type: 'del' as const, key: API_TOKEN_USED + token.id },
+      ]),
+    );
   }
 
   #assertNotLocked(name: string): void {

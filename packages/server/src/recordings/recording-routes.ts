@@ -6,6 +6,7 @@ import { ArgusError, type Camera, type Kernel } from '@argus/core';
 import type { EvidenceLock, ExportStatus, StorageService, StreamChoice } from '@argus/plugin-storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
+import { dayRange } from './day-range.js';
 import type { Feature } from '../access/access-policy.js';
 import { cameraFor as accessibleCamera } from '../access/request-access.js';
 
@@ -87,8 +88,10 @@ async function sendFile(request: FastifyRequest, reply: FastifyReply, path: stri
 /**
  * Recording, playback, evidence-lock and export routes over the storage plugin:
  *
- * - `GET /api/v1/cameras/:id/recordings/timeline?from&to`: recorded spans, gaps and event marks (≤ 7 days);
- * - `GET /api/v1/cameras/:id/recordings/play?from&to[&stream]`: the range as one fMP4 stream (audited);
+ * - `GET /api/v1/cameras/:id/recordings/timeline?from&to`: recorded spans, gaps and event marks (≤ 7 days), and
+ *   `GET /api/v1/cameras/:id/timeline?day=YYYY-MM-DD[&tz]`: the same for one camera-day;
+ * - `GET /api/v1/cameras/:id/recordings/play?from&to[&stream]` (also `.../playback.mp4`): the range as one fMP4
+ *   stream (audited);
  * - `GET /api/v1/cameras/:id/recordings/playlist.m3u8?from&to[&stream]`: HLS VOD over the segment files (audited),
  *   whose media are `GET /api/v1/cameras/:id/recordings/segments/:stream/:start.mp4` with byte ranges;
  * - `GET|POST /api/v1/cameras/:id/recordings/status|manual`, `POST /api/v1/cameras/:id/events`;
@@ -119,18 +122,40 @@ export async function registerRecordingRoutes(app: FastifyInstance, kernel: Kern
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery }>(
-    `${API}/cameras/:id/recordings/play`,
-    { schema: { params: CAMERA_PARAMS, querystring: RANGE_QUERY } },
-    async (request, reply) => {
+  const play = async (request: FastifyRequest<{ Params: { id: string }; Querystring: RangeQuery }>, reply: FastifyReply): Promise<FastifyReply> => {
+    const camera = cameraFor(request, request.params.id, 'playback');
+    const { from, to } = rangeOf(request.query);
+    const video = await storage.playback.open(camera.id, from, to, request.query.stream === undefined ? {} : { stream: request.query.stream });
+    await record(request, 'playback.view', camera.id, { from: request.query.from, to: request.query.to, stream: video.stream, transport: 'fmp4' });
+    return reply
+      .type(video.mimeType ?? 'video/mp4')
+      .header('x-argus-start-time', new Date(video.startTime).toISOString())
+      .send(Readable.from(video.chunks));
+  };
+  app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`${API}/cameras/:id/recordings/play`, { schema: { params: CAMERA_PARAMS, querystring: RANGE_QUERY } }, play);
+  app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`${API}/cameras/:id/playback.mp4`, { schema: { params: CAMERA_PARAMS, querystring: RANGE_QUERY } }, play);
+
+  app.get<{ Params: { id: string }; Querystring: { day: string; tz?: string; stream?: StreamChoice } }>(
+    `${API}/cameras/:id/timeline`,
+    {
+      schema: {
+        params: CAMERA_PARAMS,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['day'],
+          properties: {
+            day: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'the camera-day, YYYY-MM-DD' },
+            tz: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone of the day; default UTC' },
+            stream: STREAM,
+          },
+        },
+      },
+    },
+    async (request) => {
       const camera = cameraFor(request, request.params.id, 'playback');
-      const { from, to } = rangeOf(request.query);
-      const video = await storage.playback.open(camera.id, from, to, request.query.stream === undefined ? {} : { stream: request.query.stream });
-      await record(request, 'playback.view', camera.id, { from: request.query.from, to: request.query.to, stream: video.stream, transport: 'fmp4' });
-      return reply
-        .type(video.mimeType ?? 'video/mp4')
-        .header('x-argus-start-time', new Date(video.startTime).toISOString())
-        .send(Readable.from(video.chunks));
+      const { from, to } = dayRange(request.query.day, request.query.tz ?? 'UTC');
+      return storage.playback.timeline(camera.id, from, to, request.query.stream === undefined ? {} : { stream: request.query.stream });
     },
   );
 

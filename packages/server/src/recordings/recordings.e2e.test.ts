@@ -81,6 +81,24 @@ describe('recordings over the API', () => {
     expect(audit.body.entries.some((e) => e.action === 'playback.view' && e.target === CAMERA && e.details?.['transport'] === 'fmp4')).toBe(true);
   });
 
+  it("answers the issue's paths: a camera-day's timeline and playback.mp4", async () => {
+    const day = iso(span.start).slice(0, 10);
+    const byDay = await api<Timeline>(`/api/v1/cameras/${CAMERA}/timeline?day=${day}`, admin);
+    expect(byDay.status).toBe(200);
+    expect(byDay.body.spans.some((s) => s.start <= span.start + 1_000 && s.end >= span.start + 1_000)).toBe(true);
+    const local = await api<Timeline>(`/api/v1/cameras/${CAMERA}/timeline?day=${day}&tz=UTC`, admin);
+    expect(local.body.spans.length).toBe(byDay.body.spans.length);
+    for (const query of ['day=2026-02-30', `day=${day}&tz=Mars/Olympus`, 'day=today', `day=${day}&colour=red`]) {
+      const res = await api<{ code: string }>(`/api/v1/cameras/${CAMERA}/timeline?${query}`, admin);
+      expect(res.status, query).toBe(400);
+    }
+    const video = await fetchBytes(`/api/v1/cameras/${CAMERA}/playback.mp4?from=${iso(span.start + 1_000)}&to=${iso(span.end)}`, admin);
+    expect(video.status).toBe(200);
+    expect(video.headers.get('content-type')).toMatch(/^video\/mp4/);
+    expect(video.bytes.byteLength).toBeGreaterThan(10_000);
+    expect((await api(`/api/v1/cameras/${CAMERA}/timeline?day=${day}`, officer)).status).toBe(404);
+  });
+
   it('serves an HLS VOD playlist whose segment files answer byte ranges', async () => {
     const playlist = await fetchBytes(`/api/v1/cameras/${CAMERA}/recordings/playlist.m3u8?from=${iso(span.start)}&to=${iso(span.end)}`, admin);
     expect(playlist.status).toBe(200);

@@ -1,6 +1,6 @@
 import { defineErrors } from '../definition.js';
 
-/** Errors of the platform's own accounts (login, sessions, password rules), its data store and its audit log. */
+/** Errors of the platform's own accounts (login, sessions, API tokens, password rules), its data store and its audit log. */
 export const AUTH_ERRORS = defineErrors({
   ARGUS_ERR_AUTH_INVALID_CREDENTIALS: { message: 'Invalid username or password', status: 401 },
   ARGUS_ERR_AUTH_ACCOUNT_LOCKED: { message: 'Too many failed logins: try again in {retryAfterSeconds} s', status: 423 },
@@ -19,6 +19,8 @@ export const AUTH_ERRORS = defineErrors({
   ARGUS_ERR_AUTH_AGENCY_NOT_FOUND: { message: 'Agency "{id}" does not exist', status: 404 },
   ARGUS_ERR_AUTH_AGENCY_EXISTS: { message: 'Agency "{id}" already exists', status: 409 },
   ARGUS_ERR_AUTH_AGENCY_IN_USE: { message: 'Agency "{id}" still has {users} user(s) and {cameras} camera(s)', status: 409 },
+  ARGUS_ERR_AUTH_TOKEN_LIMIT: { message: 'At most {max} API tokens per user: revoke one first', status: 409 },
+  ARGUS_ERR_AUTH_TOKEN_NOT_FOUND: { message: 'API token "{id}" does not exist', status: 404 },
   ARGUS_ERR_AUTH_LAST_ADMIN: { message: 'The last administrator cannot be removed or demoted', status: 409 },
   ARGUS_ERR_DATA_LOCKED: { message: 'The database in {dir} is in use by another process (is the server running?)', status: 503 },
   ARGUS_ERR_AUDIT_TAMPERED: { message: 'The audit log was tampered with at entry {seq} ({reason})', status: 500 },
