@@ -61,6 +61,24 @@ describe('AccessPolicy', () => {
     expect(policy.sees(officer, police)).toBe(true);
   });
 
+  it('compiles visibility to the same answers as sees, for every subject and camera here', () => {
+    const subjects = [
+      { agency: 'police', roles: ['operator'] },
+      { agency: 'police', roles: ['viewer', 'one-camera'] },
+      { agency: 'environment', roles: ['traffic-desk', 'one-camera'] },
+      { agency: 'police', roles: ['operator', 'no-gates'] },
+      { agency: 'city', roles: ['admin'] },
+      { agency: 'city', roles: ['admin', 'no-gates'] },
+      { agency: 'x', roles: ['auditor'] },
+      { agency: 'x', roles: [] },
+    ];
+    const cameras = [police, policeGate, transport, cam('e-1', 'environment'), cam('t-gate', 'transport', ['gates'])];
+    for (const subject of subjects) {
+      const visible = policy.visibility(subject);
+      for (const camera of cameras) expect(visible(camera), `${subject.roles.join('+')} ${camera.id}`).toBe(policy.sees(subject, camera));
+    }
+  });
+
   it('treats global features without a camera, and unknown roles as nothing', () => {
     expect(policy.can({ agency: 'x', roles: ['auditor'] }, 'audit.read')).toBe(true);
     expect(policy.sees({ agency: 'x', roles: ['auditor'] }, police)).toBe(false);

@@ -22,9 +22,10 @@ declare module 'fastify' {
 
 /** The policy bound to one user, for one request. */
 export function bindAccess(policy: AccessPolicy, user: Pick<UserView, 'agency' | 'roles'>): RequestAccess {
+  let visible: ((camera: Pick<Camera, 'id' | 'agency' | 'groups'>) => boolean) | undefined;
   return {
     can: (feature, camera) => policy.can(user, feature, camera),
-    sees: (camera) => policy.sees(user, camera),
+    sees: (camera) => (visible ??= policy.visibility(user))(camera),
     require: (feature, action) => {
       if (!policy.can(user, feature)) throw new ArgusError('ARGUS_ERR_API_FORBIDDEN', { action });
     },

@@ -37,6 +37,8 @@ interface StoredApiToken {
   hash: string;
   createdAt: number;
   expiresAt: number;
+  /** Order of creation among the user's tokens, for tokens created in the same millisecond. */
+  seq: number;
 }
 
 /** What a valid token or cookie stands for: an interactive session, or an API token of an integration. */
@@ -362,7 +364,8 @@ export class AuthService {
       if (held.length >= MAX_API_TOKENS_PER_USER) throw new ArgusError('ARGUS_ERR_AUTH_TOKEN_LIMIT', { max: MAX_API_TOKENS_PER_USER });
       const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
       const now = this.#clock.now();
-      const stored: StoredApiToken = { id: randomBytes(8).toString('hex'), username, name: input.name, hash: sha256(token), createdAt: now, expiresAt: now + days * DAY_MS };
+      const seq = held.reduce((max, t) => Math.max(max, t.seq), 0) + 1;
+      const stored: StoredApiToken = { id: randomBytes(8).toString('hex'), username, name: input.name, hash: sha256(token), createdAt: now, expiresAt: now + days * DAY_MS, seq };
       await this.#db.batch([
         { type: 'put', key: API_TOKEN + stored.hash, value: { username, id: stored.id } },
         { type: 'put', key: `${API_TOKEN_OF}${username}!${stored.id}`, value: stored },
@@ -425,7 +428,7 @@ export class AuthService {
       (token.expiresAt <= now ? expired : live).push(token);
     }
     if (expired.length > 0) await this.#deleteTokens(expired);
-    return live.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    return live.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
   }
 
   async #deleteTokens(tokens: StoredApiToken[]): Promise<void> {
