@@ -94,6 +94,8 @@ export type {
   ProbeOptions,
 } from './drivers/driver.js';
 export { formatEndpoint, toDriverError } from './drivers/to-driver-error.js';
+export { deviceUrl, hostAuthority } from './drivers/device-url.js';
+export type { DeviceUrlParts } from './drivers/device-url.js';
 export type { EndpointLike, ToDriverErrorOptions } from './drivers/to-driver-error.js';
 export { BaseDriver } from './drivers/base-driver.js';
 export { DriverRegistry } from './drivers/driver-registry.js';

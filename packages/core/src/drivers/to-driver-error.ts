@@ -1,4 +1,5 @@
 import { ArgusError, hasErrorCode } from '../errors/argus-error.js';
+import { hostAuthority } from './device-url.js';
 
 /** The parts of an endpoint shown in messages; credentials are never read. */
 export interface EndpointLike {
@@ -11,10 +12,9 @@ export interface EndpointLike {
 /** Writes an endpoint for messages and logs, `scheme://host:port/path`, without credentials. */
 export function formatEndpoint(endpoint: EndpointLike | string): string {
   if (typeof endpoint === 'string') return endpoint;
-  const host = endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
   const scheme = endpoint.scheme === undefined ? '' : `${endpoint.scheme}://`;
   const port = endpoint.port === undefined ? '' : `:${endpoint.port}`;
-  return `${scheme}${host}${port}${endpoint.path ?? ''}`;
+  return `${scheme}${hostAuthority(endpoint.host)}${port}${endpoint.path ?? ''}`;
 }
 
 const UNREACHABLE_CODES = new Set([

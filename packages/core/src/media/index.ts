@@ -17,6 +17,7 @@ export { AAC_SAMPLE_RATES, buildAudioSpecificConfig, parseAdts, parseAudioSpecif
 export type { AdtsFrame, AudioSpecificConfig } from './codec/aac.js';
 export { isParameterSet, pickParameterSets, videoTrackFromParameterSets } from './codec/track-info.js';
 export { sameBytes } from './codec/same-bytes.js';
+export { isJpeg } from './codec/jpeg.js';
 
 // fMP4
 export { codecsParam, Fmp4Muxer } from './mp4/fmp4-muxer.js';

@@ -3,6 +3,7 @@ import {
   ArgusError,
   BaseDriver,
   createDeviceSession,
+  deviceUrl,
   hasErrorCode,
   type ConnectConfig,
   type DeviceInfo,
@@ -90,16 +91,15 @@ const SCORE_IDENTIFIED = 95;
 const SCORE_OEM = 85;
 const SCORE_REALM = 65;
 
-function baseUrl(scheme: string, host: string, port: number): string {
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${scheme}://${authority}:${port}`;
-}
-
 function describeBody(method: string): string {
   return JSON.stringify({ apiVersion: '1.0', context: 'argus', method });
 }
 
-function isJpeg(data: Uint8Array): boolean {
+/**
+ * SOI at the start and EOI near the end: laxer than `isJpeg` of `@argus/core/media` (EOI as the last two bytes)
+ * because some Axis encoders pad a few bytes after the EOI marker.
+ */
+function isPaddedJpeg(data: Uint8Array): boolean {
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return false;
   // The EOI marker ends the image; some encoders pad a few bytes after it.
   for (let i = data.length - 2; i >= Math.max(2, data.length - 64); i--) if (data[i] === 0xff && data[i + 1] === 0xd9) return true;
@@ -141,8 +141,7 @@ export class AxisDriver extends BaseDriver {
   protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
     const scheme = endpoint.scheme ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') return null;
-    const port = endpoint.port ?? (scheme === 'https' ? 443 : 80);
-    const url = baseUrl(scheme, endpoint.host, port);
+    const url = deviceUrl({ scheme, host: endpoint.host, port: endpoint.port });
     const timeoutMs = Math.min(options.timeoutMs, this.#options.timeoutMs ?? 10_000);
     const anonymous = new DeviceHttpClient({ baseUrl: url, timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } });
     try {
@@ -213,7 +212,7 @@ export class AxisDriver extends BaseDriver {
   protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
     const options = (config.options ?? {}) as AxisCameraOptions;
     const scheme = options.scheme ?? 'http';
-    const url = baseUrl(scheme, config.host, config.port ?? (scheme === 'https' ? 443 : 80));
+    const url = deviceUrl({ scheme, host: config.host, port: config.port });
     const timeoutMs = this.#options.timeoutMs;
     const http = new DeviceHttpClient({
       baseUrl: url,
@@ -309,7 +308,7 @@ export class AxisDriver extends BaseDriver {
             snapshot: async (profileId?: string): Promise<Snapshot> => {
               if (profileId !== undefined && !urls.has(profileId)) throw new TypeError(`Unknown stream profile "${profileId}"`);
               const response = await http.bytes({ path: `/axis-cgi/jpg/image.cgi${snapshotQuery(profileId)}` });
-              if (!isJpeg(response.body)) {
+              if (!isPaddedJpeg(response.body)) {
                 throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint: http.endpoint, reason: 'jpg/image.cgi did not answer a complete JPEG' });
               }
               return { contentType: 'image/jpeg', data: response.body };

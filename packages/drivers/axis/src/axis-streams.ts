@@ -1,3 +1,5 @@
+import { deviceUrl } from '@argus/core';
+
 /** A `WxH` resolution. */
 export interface Resolution {
   /** Width in pixels. */
@@ -40,7 +42,6 @@ export function subResolution(list: string | undefined): Resolution | undefined 
 
 /** `rtsp://host:port/axis-media/media.amp?<query>` with IPv6 hosts bracketed. */
 export function mediaUrl(host: string, port: number, query: string): string {
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const q = query.replace(/^\?/, '');
-  return `rtsp://${authority}:${port}/axis-media/media.amp${q === '' ? '' : `?${q}`}`;
+  return deviceUrl({ scheme: 'rtsp', host, port, path: `/axis-media/media.amp${q === '' ? '' : `?${q}`}` });
 }

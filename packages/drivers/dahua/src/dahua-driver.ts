@@ -4,6 +4,7 @@ import {
   ArgusError,
   BaseDriver,
   createDeviceSession,
+  deviceUrl,
   hasErrorCode,
   type ConnectConfig,
   type DeviceInfo,
@@ -85,10 +86,6 @@ const DAHUA_REALM = /^Login to\b/i;
 const SYSTEM_INFO = '/cgi-bin/magicBox.cgi?action=getSystemInfo';
 const DEFAULT_RTSP_PORT = 554;
 
-function authority(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
 /** Profile id of an RTSP subtype: `main` (0), `sub` (1), `sub2` (2)... */
 export function profileIdOfSubtype(subtype: number): string {
   return subtype === 0 ? 'main' : subtype === 1 ? 'sub' : `sub${subtype}`;
@@ -130,8 +127,7 @@ export class DahuaDriver extends BaseDriver {
   protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
     const scheme = endpoint.scheme ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') return null;
-    const port = endpoint.port ?? (scheme === 'https' ? 443 : 80);
-    const baseUrl = `${scheme}://${authority(endpoint.host)}:${port}`;
+    const baseUrl = deviceUrl({ scheme, host: endpoint.host, port: endpoint.port });
     const timeoutMs = Math.min(options.timeoutMs, this.#options.timeoutMs ?? options.timeoutMs);
     const anonymous = new DeviceHttpClient({ baseUrl, timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } });
     let first;
@@ -192,7 +188,7 @@ export class DahuaDriver extends BaseDriver {
     const channel = options.channel ?? 1;
     const ptzChannel = options.ptzChannel ?? channel - 1;
     const scheme = options.https === true ? 'https' : 'http';
-    const baseUrl = `${scheme}://${authority(config.host)}:${config.port ?? (scheme === 'https' ? 443 : 80)}`;
+    const baseUrl = deviceUrl({ scheme, host: config.host, port: config.port });
     const timeoutMs = this.#options.timeoutMs;
     const http = new DeviceHttpClient({
       baseUrl,
@@ -220,7 +216,7 @@ export class DahuaDriver extends BaseDriver {
         return rtspPort;
       };
       const rtspUrl = (port: number, subtype: number): string =>
-        `rtsp://${authority(config.host)}:${port}/cam/realmonitor?channel=${channel}&subtype=${subtype}`;
+        deviceUrl({ scheme: 'rtsp', host: config.host, port, path: `/cam/realmonitor?channel=${channel}&subtype=${subtype}` });
 
       return createDeviceSession(
         {

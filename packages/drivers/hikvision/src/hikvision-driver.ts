@@ -3,6 +3,7 @@ import {
   ArgusError,
   BaseDriver,
   createDeviceSession,
+  deviceUrl,
   hasErrorCode,
   type CapabilityImplementations,
   type ConnectConfig,
@@ -17,7 +18,7 @@ import {
   type Snapshot,
   type StreamProfile,
 } from '@argus/core';
-import { rtspSource } from '@argus/core/media';
+import { isJpeg, rtspSource } from '@argus/core/media';
 import { DeviceHttpClient } from '@argus/driver-kit';
 import { alertStreamQuirk, type AlertStreamQuirk } from './alert-quirks.js';
 import { alertStream$ } from './alert-stream.js';
@@ -32,7 +33,7 @@ import { parsePtzCapabilities, type IsapiPtzCapabilities } from './parse-ptz.js'
 import { tryParseResponseStatus } from './parse-response-status.js';
 import { parseStreamingChannels, streamingChannelId, type IsapiStreamingChannel } from './parse-streaming-channels.js';
 import { isapiHint, type IsapiHint } from './probe-hints.js';
-import { describeProfile, rtspUrl } from './rtsp-profile.js';
+import { describeProfile } from './rtsp-profile.js';
 
 /** Options of {@link hikvision}: defaults for every camera of this driver. */
 export interface HikvisionDriverOptions {
@@ -93,11 +94,6 @@ const DEFAULT_RTSP_PORT = 554;
 const SCORE_ISAPI_DOCUMENT = 95;
 const SCORE_DEVICE_INFO = 85;
 
-function httpOrigin(scheme: string, host: string, port: number): string {
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${scheme}://${authority}:${port}`;
-}
-
 /** A failure that means "the device does not have this", as opposed to "the device is unwell". */
 function isMissing(err: unknown): boolean {
   return hasErrorCode(err, 'ARGUS_ERR_DRIVER_REQUEST_FAILED') || hasErrorCode(err, 'ARGUS_ERR_DRIVER_PROTOCOL');
@@ -106,11 +102,6 @@ function isMissing(err: unknown): boolean {
 /** The RTSP server has no such stream (a sub stream turned off). */
 function isMissingStream(err: unknown): boolean {
   return hasErrorCode(err, 'ARGUS_ERR_RTSP_NOT_FOUND') || hasErrorCode(err, 'ARGUS_ERR_RTSP_STATUS');
-}
-
-function isJpeg(bytes: Uint8Array): boolean {
-  const n = bytes.byteLength;
-  return n > 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
 }
 
 /**
@@ -132,7 +123,7 @@ export class HikvisionDriver extends BaseDriver {
   protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
     const scheme = endpoint.scheme ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') return null;
-    const baseUrl = httpOrigin(scheme, endpoint.host, endpoint.port ?? (scheme === 'https' ? 443 : 80));
+    const baseUrl = deviceUrl({ scheme, host: endpoint.host, port: endpoint.port });
     const common = { baseUrl, timeoutMs: options.timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false }, connections: 1 };
     const anonymous = new DeviceHttpClient(common);
     try {
@@ -175,7 +166,7 @@ export class HikvisionDriver extends BaseDriver {
     const scheme = options.scheme ?? 'http';
     const timeoutMs = this.#options.timeoutMs;
     const http = new DeviceHttpClient({
-      baseUrl: httpOrigin(scheme, config.host, config.port ?? (scheme === 'https' ? 443 : 80)),
+      baseUrl: deviceUrl({ scheme, host: config.host, port: config.port }),
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -197,7 +188,7 @@ export class HikvisionDriver extends BaseDriver {
       };
       const transport = options.transport ?? this.#options.transport ?? 'tcp';
       const streamIds = { main: streamingChannelId(channel, 'main'), sub: streamingChannelId(channel, 'sub') } as const;
-      const uri = (profile: 'main' | 'sub') => rtspUrl(config.host, rtspPort, `/Streaming/Channels/${streamIds[profile]}`);
+      const uri = (profile: 'main' | 'sub') => deviceUrl({ scheme: 'rtsp', host: config.host, port: rtspPort, path: `/Streaming/Channels/${streamIds[profile]}` });
       const profileOf = (profileId: string): 'main' | 'sub' => {
         if (profileId !== 'main' && profileId !== 'sub') throw new TypeError(`Unknown stream profile "${profileId}" (expected main or sub)`);
         return profileId;
@@ -406,7 +397,7 @@ export class HikvisionDriver extends BaseDriver {
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
     };
-    const uri = (profile: 'main' | 'sub') => rtspUrl(config.host, port, `/Streaming/Channels/${streamingChannelId(channel, profile)}`);
+    const uri = (profile: 'main' | 'sub') => deviceUrl({ scheme: 'rtsp', host: config.host, port, path: `/Streaming/Channels/${streamingChannelId(channel, profile)}` });
     const main = await describeProfile('main', uri('main'), credentials, this.#rtspOptions());
     const transport = options.transport ?? this.#options.transport ?? 'tcp';
     const timeoutMs = this.#options.timeoutMs;

@@ -1,12 +1,6 @@
 import { hasErrorCode, type Logger, type StreamProfile } from '@argus/core';
 import { RtspClient, videoTrackFromParameterSets, type SdpTrack } from '@argus/core/media';
 
-/** `rtsp://host:port/path` (IPv6 hosts bracketed), never with credentials. */
-export function rtspUrl(host: string, port: number, path: string): string {
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `rtsp://${authority}:${port}${path.startsWith('/') ? path : `/${path}`}`;
-}
-
 /** Codec, size and rate of a stream's video from its SDP (SPS first, SDP attributes as a fallback). */
 function videoFormat(video: SdpTrack | undefined): Pick<StreamProfile, 'codec' | 'width' | 'height' | 'fps'> {
   if (video === undefined) return { codec: 'none', width: 0, height: 0 };

@@ -4,6 +4,7 @@ import {
   ArgusError,
   BaseDriver,
   createDeviceSession,
+  deviceUrl,
   hasErrorCode,
   type ConnectConfig,
   type DeviceSession,
@@ -117,12 +118,6 @@ function codecOf(codecs: readonly string[]): string | undefined {
   return undefined;
 }
 
-function baseUrl(scheme: string, host: string, port: number | undefined): string {
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const defaultPort = scheme === 'https' ? 443 : 80;
-  return `${scheme}://${authority}${port === undefined || port === defaultPort ? '' : `:${port}`}`;
-}
-
 function withSlash(path: string): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
@@ -157,7 +152,7 @@ export class HlsDriver extends BaseDriver {
     const scheme = endpoint.scheme ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') return null;
     const fetcher = new HlsFetcher({
-      baseUrl: baseUrl(scheme, endpoint.host, endpoint.port),
+      baseUrl: deviceUrl({ scheme, host: endpoint.host, port: endpoint.port }),
       ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
       ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
       timeoutMs: Math.min(options.timeoutMs, this.#options.timeoutMs ?? 10_000),
@@ -219,7 +214,7 @@ export class HlsDriver extends BaseDriver {
     const options = (config.options ?? {}) as HlsCameraOptions;
     const timeoutMs = this.#options.timeoutMs;
     const fetcherOptions = {
-      baseUrl: baseUrl(options.scheme ?? 'http', config.host, config.port),
+      baseUrl: deviceUrl({ scheme: options.scheme ?? 'http', host: config.host, port: config.port }),
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),

@@ -10,7 +10,7 @@ export { jpeg, JpegCameraOptionsSchema, JpegDriver, JPEG_PROBE_SCORE } from './j
 export type { JpegCameraOptions, JpegDriverOptions } from './jpeg-driver.js';
 export { JPEG_DEFAULT_PATHS, MJPEG_DEFAULT_PATHS } from './default-paths.js';
 export type { KnownImagePath } from './default-paths.js';
-export { isCompleteJpeg, parseJpegSize, startsLikeJpeg } from './jpeg-size.js';
+export { parseJpegSize, startsLikeJpeg } from './jpeg-size.js';
 export type { JpegSize } from './jpeg-size.js';
 export { MAX_JPEG_PART_BYTES, mjpegFrames, openMjpegFrames } from './mjpeg-frames.js';
 export type { JpegFrame, MjpegFramesOptions, OpenMjpegFramesOptions } from './mjpeg-frames.js';

@@ -1,7 +1,7 @@
-import { ArgusError, hasErrorCode, type Logger } from '@argus/core';
-import { DeviceHttpClient, type DeviceStreamResponse } from '@argus/driver-kit';
-import { deviceBaseUrl } from './device-base-url.js';
-import { isCompleteJpeg, parseJpegSize, type JpegSize } from './jpeg-size.js';
+import { ArgusError, hasErrorCode } from '@argus/core';
+import { isJpeg } from '@argus/core/media';
+import type { DeviceHttpClient, DeviceStreamResponse } from '@argus/driver-kit';
+import { parseJpegSize, type JpegSize } from './jpeg-size.js';
 import { MAX_JPEG_PART_BYTES, mjpegBoundary, mjpegFrames, pathForMessages } from './mjpeg-frames.js';
 
 /** What an HTTP path serves, as far as these drivers care. */
@@ -122,7 +122,7 @@ export async function inspectImagePath(http: DeviceHttpClient, path: string, opt
     if (intended === 'jpeg') {
       const body = await readAll(response.body, MAX_JPEG_PART_BYTES);
       if (body === undefined) return { kind: 'broken', intended, path, reason: `the image is larger than ${MAX_JPEG_PART_BYTES} bytes` };
-      if (!isCompleteJpeg(body)) return { kind: 'broken', intended, path, reason: `the ${type} body is not a whole JPEG (${body.byteLength} bytes)` };
+      if (!isJpeg(body)) return { kind: 'broken', intended, path, reason: `the ${type} body is not a whole JPEG (${body.byteLength} bytes)` };
       return { kind: 'jpeg', path, contentType, size: parseJpegSize(body, endpoint) };
     }
     return { kind: 'other', path, contentType, reason: `the content type is "${contentType}"` };
@@ -184,37 +184,5 @@ export async function findImagePath(
     endpoint: http.endpoint,
     path: pathForMessages(locked),
     reason: username === undefined || username === '' ? 'credentials required' : 'credentials rejected',
-  });
-}
-
-/** Error of a connect that found nothing to use at the default paths. */
-export function noDefaultPath(driver: string, paths: readonly string[], kind: string): ArgusError {
-  return new ArgusError('ARGUS_ERR_DRIVER_CONFIG_INVALID', {
-    driver,
-    reason: `no path was given and none of the default paths (${paths.join(', ')}) serves ${kind}; set connection.path`,
-  });
-}
-
-/** Where a device is and who to be: what {@link imageHttpClient} needs. */
-export interface ImageDeviceAddress {
-  readonly host: string;
-  readonly port?: number;
-  readonly username?: string;
-  readonly password?: string;
-}
-
-/** The device client of both drivers: Digest/Basic as the device asks, typed errors. */
-export function imageHttpClient(
-  address: ImageDeviceAddress,
-  scheme: 'http' | 'https',
-  options: { timeoutMs: number; logger: Logger; connections?: number },
-): DeviceHttpClient {
-  return new DeviceHttpClient({
-    baseUrl: deviceBaseUrl(address.host, address.port, scheme),
-    ...(address.username === undefined ? {} : { username: address.username }),
-    ...(address.password === undefined ? {} : { password: address.password }),
-    timeoutMs: options.timeoutMs,
-    logger: options.logger,
-    ...(options.connections === undefined ? {} : { connections: options.connections }),
   });
 }

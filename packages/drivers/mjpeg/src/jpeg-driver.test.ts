@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode, silentLogger, systemClock, type ConnectConfig, type DeviceSession } from '@argus/core';
+import { isJpeg } from '@argus/core/media';
 import type { CameraFarm } from '@argus/driver-simulated';
 import { MjpegEmulator } from './emulator/index.js';
 import { jpeg } from './index.js';
-import { isCompleteJpeg } from './jpeg-size.js';
 import { FARM_CAMERA, startFarm } from './test/farm.test-helper.js';
 import { annexB, ffprobeDecode, firstPackets } from './test/media.test-helper.js';
 
@@ -91,7 +91,7 @@ describe('jpeg driver against MjpegEmulator', () => {
     } finally {
       digest.setFault('none');
     }
-    expect(isCompleteJpeg((await session.require('snapshot').snapshot()).data)).toBe(true);
+    expect(isJpeg((await session.require('snapshot').snapshot()).data)).toBe(true);
   });
 
   it('garbage instead of HTTP -> ARGUS_ERR_DRIVER_PROTOCOL', async () => {

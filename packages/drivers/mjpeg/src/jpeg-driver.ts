@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  ArgusError,
   BaseDriver,
   createDeviceSession,
   type ConnectConfig,
@@ -15,11 +14,8 @@ import {
   type StreamProfile,
 } from '@argus/core';
 import { jpegPollingSource } from '@argus/core/media';
-import type { DeviceHttpClient } from '@argus/driver-kit';
-import { JPEG_DEFAULT_PATHS } from './default-paths.js';
-import { httpScheme } from './device-base-url.js';
-import { findImagePath, imageHttpClient, noDefaultPath } from './inspect-image-path.js';
-import { isCompleteJpeg, parseJpegSize, type JpegSize } from './jpeg-size.js';
+import { fetchJpeg, imageHttpClient, probeImageEndpoint, resolveImagePath } from './image-endpoint.js';
+import { parseJpegSize, type JpegSize } from './jpeg-size.js';
 import { pathForMessages } from './mjpeg-frames.js';
 
 /** Options of {@link jpeg}: defaults for every camera of this driver. */
@@ -76,25 +72,8 @@ export class JpegDriver extends BaseDriver {
     this.#options = options;
   }
 
-  protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
-    const scheme = httpScheme(endpoint.scheme);
-    if (scheme === undefined) return null;
-    const explicit = endpoint.path !== undefined && endpoint.path !== '';
-    const paths = explicit ? [endpoint.path!] : JPEG_DEFAULT_PATHS.map((p) => p.path);
-    const http = imageHttpClient(endpoint, scheme, { timeoutMs: options.timeoutMs, logger: this.logger, connections: 1 });
-    try {
-      const found = await findImagePath(http, 'jpeg', paths, {
-        explicit,
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
-      });
-      if (found === undefined) return null;
-      const { width, height } = found.size;
-      return { driver: MANIFEST.id, score: JPEG_PROBE_SCORE, cameraType: 28, details: { path: found.path, contentType: found.contentType, width, height } };
-    } finally {
-      await http.close();
-    }
+  protected doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
+    return probeImageEndpoint(endpoint, options, { kind: 'jpeg', driver: MANIFEST.id, score: JPEG_PROBE_SCORE, cameraType: 28 }, this.logger);
   }
 
   protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
@@ -103,14 +82,11 @@ export class JpegDriver extends BaseDriver {
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const http = imageHttpClient(config, options.scheme ?? 'http', { timeoutMs, logger: this.logger });
     try {
-      const path = config.path !== undefined && config.path !== '' ? config.path : await this.#discover(http, config.username, timeoutMs);
+      const path = await resolveImagePath(http, config, 'jpeg', MANIFEST.id, timeoutMs);
       const endpoint = `${http.endpoint}${pathForMessages(path)}`;
       const take = async (): Promise<{ jpeg: Uint8Array; size: JpegSize }> => {
-        const reply = await http.bytes({ path });
-        if (!isCompleteJpeg(reply.body)) {
-          throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint, reason: `the snapshot is not a whole JPEG (content type "${reply.headers['content-type'] ?? ''}")` });
-        }
-        return { jpeg: reply.body, size: parseJpegSize(reply.body, endpoint) };
+        const jpeg = await fetchJpeg(http, path);
+        return { jpeg, size: parseJpegSize(jpeg, endpoint) };
       };
       // One snapshot proves the URL, the credentials and the image before the session is handed out.
       let { size } = await take();
@@ -146,14 +122,6 @@ export class JpegDriver extends BaseDriver {
       await http.close();
       throw err;
     }
-  }
-
-  /** The first default snapshot path that answers a JPEG. */
-  async #discover(http: DeviceHttpClient, username: string | undefined, timeoutMs: number): Promise<string> {
-    const paths = JPEG_DEFAULT_PATHS.map((p) => p.path);
-    const found = await findImagePath(http, 'jpeg', paths, { explicit: false, timeoutMs, ...(username === undefined ? {} : { username }) });
-    if (found === undefined) throw noDefaultPath(MANIFEST.id, paths, 'a JPEG');
-    return found.path;
   }
 }
 

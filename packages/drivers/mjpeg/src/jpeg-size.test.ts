@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '@argus/core';
-import { isCompleteJpeg, parseJpegSize, startsLikeJpeg } from './jpeg-size.js';
+import { isJpeg } from '@argus/core/media';
+import { parseJpegSize, startsLikeJpeg } from './jpeg-size.js';
 import { testJpeg } from './test/jpeg.test-helper.js';
 
 function protocolError(run: () => unknown): string {
@@ -30,7 +31,7 @@ describe('parseJpegSize', () => {
     expect(parseJpegSize(small)).toEqual({ width: 352, height: 288, progressive: false, components: 3 });
     // Both dimensions above 255 check the byte order of the 16-bit fields.
     expect(parseJpegSize(hd)).toMatchObject({ width: 1920, height: 1080 });
-    expect(isCompleteJpeg(hd)).toBe(true);
+    expect(isJpeg(hd)).toBe(true);
   });
 
   it('reads SOF2 as progressive', () => {
@@ -42,7 +43,7 @@ describe('parseJpegSize', () => {
   it('needs only the bytes up to the frame header', () => {
     const prefix = small.subarray(0, sofOffset(small) + 9);
     expect(parseJpegSize(prefix)).toMatchObject({ width: 352, height: 288 });
-    expect(isCompleteJpeg(prefix)).toBe(false);
+    expect(isJpeg(prefix)).toBe(false);
     expect(startsLikeJpeg(prefix)).toBe(true);
   });
 

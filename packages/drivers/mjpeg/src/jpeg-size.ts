@@ -35,12 +35,6 @@ export function startsLikeJpeg(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 2 && bytes[0] === 0xff && bytes[1] === SOI;
 }
 
-/** True when `bytes` is a whole JPEG: SOI (FF D8) at the start and EOI (FF D9) at the end. */
-export function isCompleteJpeg(bytes: Uint8Array): boolean {
-  const n = bytes.byteLength;
-  return n > 4 && startsLikeJpeg(bytes) && bytes[n - 2] === 0xff && bytes[n - 1] === EOI;
-}
-
 /**
  * Reads width and height from a JPEG's frame header (SOF0 baseline, SOF1 extended, SOF2 progressive and the other
  * SOFn), walking the marker segments from SOI up to the first SOFn. Throws `ARGUS_ERR_DRIVER_PROTOCOL` when the

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastValueFrom } from 'rxjs';
 import { hasErrorCode, silentLogger, systemClock, type ConnectConfig, type DeviceSession, type Driver, type ProbeEndpoint } from '@argus/core';
+import { isJpeg } from '@argus/core/media';
 import type { CameraFarm } from '@argus/driver-simulated';
 import { MjpegEmulator, mjpegPart } from './emulator/index.js';
 import { jpeg, mjpeg } from './index.js';
-import { isCompleteJpeg } from './jpeg-size.js';
 import { FARM_CAMERA, startFarm } from './test/farm.test-helper.js';
 import { testJpeg } from './test/jpeg.test-helper.js';
 import { annexB, ffprobeDecode, firstPackets, streamError } from './test/media.test-helper.js';
@@ -100,7 +100,7 @@ describe('mjpeg driver against MjpegEmulator', () => {
     const session = await connect();
     const snapshot = await session.require('snapshot').snapshot();
     expect(snapshot.contentType).toBe('image/jpeg');
-    expect(isCompleteJpeg(snapshot.data)).toBe(true);
+    expect(isJpeg(snapshot.data)).toBe(true);
     expect(await ffprobeDecode(snapshot.data)).toMatchObject({ codec: 'mjpeg', width: 320, height: 240, frames: 1 });
 
     const opened = streamRequests(emulator);
@@ -109,7 +109,7 @@ describe('mjpeg driver against MjpegEmulator', () => {
       await waitUntil(() => streamRequests(emulator) > opened, 'the live stream to open');
       const streamsBefore = streamRequests(emulator);
       const shared = await session.require('snapshot').snapshot();
-      expect(isCompleteJpeg(shared.data)).toBe(true);
+      expect(isJpeg(shared.data)).toBe(true);
       expect(streamRequests(emulator), 'no extra stream connection').toBe(streamsBefore);
     } finally {
       live.unsubscribe();
@@ -121,7 +121,7 @@ describe('mjpeg driver against MjpegEmulator', () => {
     expect(await session.require('streams').getStreamProfiles()).toMatchObject([{ width: 160, height: 120 }]);
     expect((await session.require('streams').getStreamProfiles())[0]!.fps! <= 4).toBe(true);
     const snapshot = await session.require('snapshot').snapshot();
-    expect(isCompleteJpeg(snapshot.data)).toBe(true);
+    expect(isJpeg(snapshot.data)).toBe(true);
     expect(custom.requests.filter((r) => r.path === custom.snapshotPath && r.status === 200)).toHaveLength(1);
   });
 
@@ -171,7 +171,7 @@ describe('mjpeg driver against MjpegEmulator', () => {
       emulator.setFault('none');
     }
     const again = await connect();
-    expect(isCompleteJpeg((await again.require('snapshot').snapshot()).data)).toBe(true);
+    expect(isJpeg((await again.require('snapshot').snapshot()).data)).toBe(true);
   });
 
   describe('probe', () => {

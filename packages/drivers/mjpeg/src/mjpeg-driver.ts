@@ -17,11 +17,9 @@ import {
   type StreamProfile,
 } from '@argus/core';
 import type { DeviceHttpClient } from '@argus/driver-kit';
-import { MJPEG_DEFAULT_PATHS } from './default-paths.js';
-import { httpScheme } from './device-base-url.js';
-import { findImagePath, imageHttpClient, noDefaultPath } from './inspect-image-path.js';
+import { fetchJpeg, imageHttpClient, probeImageEndpoint, resolveImagePath } from './image-endpoint.js';
 import { jpegStreamSource } from './jpeg-stream-source.js';
-import { isCompleteJpeg, parseJpegSize, type JpegSize } from './jpeg-size.js';
+import { parseJpegSize, type JpegSize } from './jpeg-size.js';
 import { openMjpegFrames, pathForMessages, type JpegFrame } from './mjpeg-frames.js';
 
 /** Options of {@link mjpeg}: defaults for every camera of this driver. */
@@ -95,25 +93,8 @@ export class MjpegDriver extends BaseDriver {
     this.#options = options;
   }
 
-  protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
-    const scheme = httpScheme(endpoint.scheme);
-    if (scheme === undefined) return null;
-    const explicit = endpoint.path !== undefined && endpoint.path !== '';
-    const paths = explicit ? [endpoint.path!] : MJPEG_DEFAULT_PATHS.map((p) => p.path);
-    const http = imageHttpClient(endpoint, scheme, { timeoutMs: options.timeoutMs, logger: this.logger, connections: 1 });
-    try {
-      const found = await findImagePath(http, 'mjpeg', paths, {
-        explicit,
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
-      });
-      if (found === undefined) return null;
-      const { width, height } = found.size;
-      return { driver: MANIFEST.id, score: MJPEG_PROBE_SCORE, cameraType: 27, details: { path: found.path, contentType: found.contentType, width, height } };
-    } finally {
-      await http.close();
-    }
+  protected doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
+    return probeImageEndpoint(endpoint, options, { kind: 'mjpeg', driver: MANIFEST.id, score: MJPEG_PROBE_SCORE, cameraType: 27 }, this.logger);
   }
 
   protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
@@ -124,7 +105,7 @@ export class MjpegDriver extends BaseDriver {
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const http = imageHttpClient(config, options.scheme ?? 'http', { timeoutMs, logger: this.logger });
     try {
-      const path = config.path !== undefined && config.path !== '' ? config.path : await this.#discover(http, config.username, timeoutMs);
+      const path = await resolveImagePath(http, config, 'mjpeg', MANIFEST.id, timeoutMs);
       const endpoint = `${http.endpoint}${pathForMessages(path)}`;
       // Reading the first JPEGs proves the stream works and the credentials pass before the session is handed out.
       const sample = await this.#sample(http, path);
@@ -155,16 +136,7 @@ export class MjpegDriver extends BaseDriver {
         });
 
       const snapshot = async (): Promise<Snapshot> => {
-        if (options.snapshotPath !== undefined) {
-          const reply = await http.bytes({ path: options.snapshotPath });
-          if (!isCompleteJpeg(reply.body)) {
-            throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', {
-              endpoint: `${http.endpoint}${pathForMessages(options.snapshotPath)}`,
-              reason: `the snapshot is not a whole JPEG (content type "${reply.headers['content-type'] ?? ''}")`,
-            });
-          }
-          return { contentType: 'image/jpeg', data: reply.body };
-        }
+        if (options.snapshotPath !== undefined) return { contentType: 'image/jpeg', data: await fetchJpeg(http, options.snapshotPath) };
         const frame = liveStreams > 0 ? await nextLiveFrame() : (await this.#sample(http, path, 1)).first;
         size = parseJpegSize(frame.jpeg, endpoint);
         return { contentType: 'image/jpeg', data: frame.jpeg };
@@ -204,14 +176,6 @@ export class MjpegDriver extends BaseDriver {
       await http.close();
       throw err;
     }
-  }
-
-  /** The first MJPEG default path that serves a JPEG stream. */
-  async #discover(http: DeviceHttpClient, username: string | undefined, timeoutMs: number): Promise<string> {
-    const paths = MJPEG_DEFAULT_PATHS.map((p) => p.path);
-    const found = await findImagePath(http, 'mjpeg', paths, { explicit: false, timeoutMs, ...(username === undefined ? {} : { username }) });
-    if (found === undefined) throw noDefaultPath(MANIFEST.id, paths, 'an MJPEG stream');
-    return found.path;
   }
 
   /** Reads up to `count` JPEGs (within {@link RATE_WINDOW_MS} of the first) and closes the stream. */

@@ -1,7 +1,8 @@
 import OnvifServiceDevice from 'node-onvif/lib/modules/service-device.js';
 import OnvifServiceMedia from 'node-onvif/lib/modules/service-media.js';
 import OnvifServicePtz from 'node-onvif/lib/modules/service-ptz.js';
-import { ArgusError, errorMessage, formatEndpoint, hasErrorCode, silentLogger, systemClock, type Clock, type DeviceInfo, type Logger, type PtzVector, type Snapshot } from '@argus/core';
+import { ArgusError, deviceUrl, errorMessage, hasErrorCode, silentLogger, systemClock, type Clock, type DeviceInfo, type Logger, type PtzVector, type Snapshot } from '@argus/core';
+import { isJpeg } from '@argus/core/media';
 import { ClockOffset, DeviceHttpClient, SoapClient, type XmlObject } from '@argus/driver-kit';
 import { HTTP_UNAUTHORIZED, mapNodeOnvifError } from './node-onvif-errors.js';
 import {
@@ -161,10 +162,8 @@ export class OnvifClient {
 
   constructor(options: OnvifClientOptions) {
     const scheme = options.scheme ?? 'http';
-    const port = options.port ?? (scheme === 'https' ? 443 : 80);
-    const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
-    this.#origin = `${scheme}://${host}:${port}`;
-    this.endpoint = formatEndpoint({ scheme, host: options.host, port });
+    this.#origin = deviceUrl({ scheme, host: options.host, port: options.port });
+    this.endpoint = this.#origin;
     this.#devicePath = options.devicePath ?? DEFAULT_DEVICE_PATH;
     this.#username = options.username === '' ? undefined : options.username;
     this.#password = options.password;
@@ -534,7 +533,7 @@ export class OnvifClient {
     if (!contentType.toLowerCase().startsWith('image/')) throw protocolError(this.endpoint, `the snapshot is ${contentType}, not an image`);
     const data = response.body;
     if (data.length === 0) throw protocolError(this.endpoint, 'the snapshot is empty');
-    if (contentType.toLowerCase() === 'image/jpeg' && !(data[0] === 0xff && data[1] === 0xd8 && data.at(-2) === 0xff && data.at(-1) === 0xd9)) {
+    if (contentType.toLowerCase() === 'image/jpeg' && !isJpeg(data)) {
       throw protocolError(this.endpoint, 'the snapshot is not a complete JPEG (no SOI/EOI marker)');
     }
     return { contentType, data };

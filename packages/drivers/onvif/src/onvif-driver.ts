@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   BaseDriver,
   createDeviceSession,
+  deviceUrl,
   errorMessage,
   hasErrorCode,
   type ConnectConfig,
@@ -233,8 +234,7 @@ export class OnvifDriver extends BaseDriver {
     if (endpoint.scheme !== undefined && !['http', 'https', 'onvif'].includes(endpoint.scheme)) return null;
     const scheme = endpoint.scheme === 'https' ? 'https' : 'http';
     const path = endpoint.path !== undefined && endpoint.path.startsWith('/') && endpoint.path !== '/' ? endpoint.path : '/onvif/device_service';
-    const host = endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
-    const http = new DeviceHttpClient({ baseUrl: `${scheme}://${host}:${endpoint.port ?? (scheme === 'https' ? 443 : 80)}`, timeoutMs: options.timeoutMs, logger: this.logger });
+    const http = new DeviceHttpClient({ baseUrl: deviceUrl({ scheme, host: endpoint.host, port: endpoint.port }), timeoutMs: options.timeoutMs, logger: this.logger });
     let score: number;
     try {
       const response = await http.request({

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   BaseDriver,
   createDeviceSession,
+  deviceUrl,
   hasErrorCode,
   type ConnectConfig,
   type DeviceSession,
@@ -66,9 +67,7 @@ function videoFormat(video: SdpTrack | undefined): Pick<StreamProfile, 'codec' |
 }
 
 function rtspUrl(host: string, port: number | undefined, path: string | undefined): string {
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const rest = path === undefined || path === '' ? '/' : path.startsWith('/') ? path : `/${path}`;
-  return `rtsp://${authority}:${port ?? 554}${rest}`;
+  return deviceUrl({ scheme: 'rtsp', host, port, path: path ?? '/' });
 }
 
 /**

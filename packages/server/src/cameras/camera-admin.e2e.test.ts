@@ -123,22 +123,26 @@ describe('camera CRUD', () => {
     }
   });
 
-  it('forbids every write route to a non-admin, whatever the body', async () => {
-    const writes: [string, string, { json?: unknown; csv?: string }][] = [
-      ['POST', '/api/v1/cameras', { json: camera({ id: 'by-officer' }) }],
-      ['POST', '/api/v1/cameras', { json: { nonsense: true } }],
-      ['PATCH', '/api/v1/cameras/hq-lobby', { json: { name: 'Mine' } }],
-      ['DELETE', '/api/v1/cameras/hq-lobby', {}],
-      ['POST', '/api/v1/cameras/import', { csv: `${HEADER}\n` }],
-      ['POST', '/api/v1/cameras/import', { csv: 'not,a,census\n' }],
+  it('forbids every write route to a non-admin, whatever the body; another agency\'s camera is not even found', async () => {
+    expect((await api('/api/v1/cameras', adminToken, { method: 'POST', json: camera({ id: 'police-gate' }) })).status).toBe(201);
+    const writes: [string, string, { json?: unknown; csv?: string }, number, string][] = [
+      ['POST', '/api/v1/cameras', { json: camera({ id: 'by-officer' }) }, 403, 'ARGUS_ERR_API_FORBIDDEN'],
+      ['POST', '/api/v1/cameras', { json: { nonsense: true } }, 403, 'ARGUS_ERR_API_FORBIDDEN'],
+      ['PATCH', '/api/v1/cameras/police-gate', { json: { name: 'Mine' } }, 403, 'ARGUS_ERR_API_FORBIDDEN'],
+      ['DELETE', '/api/v1/cameras/police-gate', {}, 403, 'ARGUS_ERR_API_FORBIDDEN'],
+      ['PATCH', '/api/v1/cameras/hq-lobby', { json: { name: 'Mine' } }, 404, 'ARGUS_ERR_DEVICE_NOT_FOUND'],
+      ['DELETE', '/api/v1/cameras/hq-lobby', {}, 404, 'ARGUS_ERR_DEVICE_NOT_FOUND'],
+      ['POST', '/api/v1/cameras/import', { csv: `${HEADER}\n` }, 403, 'ARGUS_ERR_API_FORBIDDEN'],
+      ['POST', '/api/v1/cameras/import', { csv: 'not,a,census\n' }, 403, 'ARGUS_ERR_API_FORBIDDEN'],
     ];
-    for (const [method, path, body] of writes) {
+    for (const [method, path, body, status, code] of writes) {
       const res = await api<{ code: string }>(path, officerToken, { method, ...body });
-      expect(res.status, `${method} ${path}`).toBe(403);
-      expect(res.body.code).toBe('ARGUS_ERR_API_FORBIDDEN');
+      expect([res.status, res.body.code], `${method} ${path}`).toEqual([status, code]);
     }
     expect(server.kernel.devices.get('hq-lobby').name).toBe('Crud camera');
+    expect(server.kernel.devices.get('police-gate').name).not.toBe('Mine');
     expect(server.kernel.devices.tryGet('by-officer')).toBeUndefined();
+    expect((await api('/api/v1/cameras/police-gate', adminToken, { method: 'DELETE' })).status).toBe(204);
   });
 });
 

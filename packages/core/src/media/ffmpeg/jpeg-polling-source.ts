@@ -4,6 +4,7 @@ import { ArgusError, hasErrorCode } from '../../errors/argus-error.js';
 import { silentLogger, type Logger } from '../../logging/logger.js';
 import type { MediaPacket, TrackInfo } from '../../stream/media-packet.js';
 import { systemClock, type Clock } from '../../time/clock.js';
+import { isJpeg } from '../codec/jpeg.js';
 import { h264EncodeOptions } from './ffmpeg-source.js';
 import { ffmpegFailure, redactCredentials } from './ffmpeg-errors.js';
 import { FlvDemuxer } from './flv-demuxer.js';
@@ -47,11 +48,6 @@ export interface JpegPollingStats {
 /** The Observable returned by {@link jpegPollingSource}, with the stats of its latest subscription. */
 export interface JpegPollingObservable extends Observable<MediaPacket> {
   stats(): JpegPollingStats;
-}
-
-function isJpeg(bytes: Uint8Array): boolean {
-  const n = bytes.byteLength;
-  return n > 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
 }
 
 /**

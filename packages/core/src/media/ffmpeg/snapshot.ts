@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { ArgusError } from '../../errors/argus-error.js';
+import { isJpeg } from '../codec/jpeg.js';
 import { lastStderrLines } from './ffmpeg-errors.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 
@@ -36,11 +37,6 @@ export function toAnnexB(units: readonly Uint8Array[]): Uint8Array {
     offset += START_CODE.byteLength + unit.byteLength;
   }
   return out;
-}
-
-function isJpeg(bytes: Uint8Array): boolean {
-  const n = bytes.byteLength;
-  return n > 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
 }
 
 /**

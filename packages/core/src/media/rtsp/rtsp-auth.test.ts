@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   RtspAuthenticator,
   computeDigestResponse,
+  digestAlgorithm,
   digestChallenge,
   parseAuthorization,
   parseWwwAuthenticate,
@@ -72,6 +74,44 @@ describe('computeDigestResponse', () => {
       '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
     );
     expect(computeDigestResponse({ ...input, algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
+  });
+
+  // RFC 7616 has no -sess or qop-less examples: the formulas of sections 3.4.2 and RFC 2069, spelt out here.
+  const rfc7616 = {
+    username: 'Mufasa',
+    password: 'Circle of Life',
+    realm: 'http-auth@example.org',
+    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+    method: 'GET',
+    uri: '/dir/index.html',
+    nc: '00000001',
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+  };
+  const hex = (hash: 'md5' | 'sha256', text: string): string => createHash(hash).update(text, 'utf8').digest('hex');
+
+  it.each([
+    ['MD5-sess', 'md5'],
+    ['SHA-256-sess', 'sha256'],
+  ] as const)('%s hashes HA1 again with the nonce and cnonce', (algorithm, hash) => {
+    const { username, password, realm, nonce, method, uri, nc, cnonce } = rfc7616;
+    const ha1 = hex(hash, `${hex(hash, `${username}:${realm}:${password}`)}:${nonce}:${cnonce}`);
+    const expected = hex(hash, `${ha1}:${nonce}:${nc}:${cnonce}:auth:${hex(hash, `${method}:${uri}`)}`);
+    expect(computeDigestResponse({ ...rfc7616, algorithm, qop: 'auth' })).toBe(expected);
+  });
+
+  it('answers without qop in the RFC 2069 form (no nc, no cnonce)', () => {
+    const { username, password, realm, nonce, method, uri } = rfc7616;
+    const expected = hex('md5', `${hex('md5', `${username}:${realm}:${password}`)}:${nonce}:${hex('md5', `${method}:${uri}`)}`);
+    expect(computeDigestResponse({ username, password, realm, nonce, method, uri })).toBe(expected);
+  });
+});
+
+describe('digestAlgorithm', () => {
+  it('defaults to MD5, ignores case and surrounding spaces, and refuses what it cannot compute', () => {
+    expect(digestAlgorithm(undefined)).toBe('MD5');
+    expect(digestAlgorithm('sha-256-SESS')).toBe('SHA-256-sess');
+    expect(digestAlgorithm(' MD5-sess ')).toBe('MD5-sess');
+    expect(digestAlgorithm('SHA-512-256')).toBeUndefined();
   });
 });
 

@@ -7,7 +7,7 @@ export interface AuthChallenge {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** Digest algorithms this module computes. */
+/** Digest algorithms this module computes (RFC 7616 section 3.3), for RTSP here and for HTTP in the driver kit. */
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess';
 
 /** User name and password for Basic or Digest. */
@@ -86,9 +86,18 @@ function digestHash(algorithm: DigestAlgorithm, text: string): string {
   return createHash(hashName(algorithm)).update(text, 'utf8').digest('hex');
 }
 
-/** Normalises a challenge's `algorithm`; undefined for an algorithm this module cannot compute. */
+/**
+ * Normalises a challenge's `algorithm` (absent means MD5; case and surrounding spaces ignored); undefined for an
+ * algorithm this module cannot compute.
+ *
+ * @example
+ * ```ts
+ * digestAlgorithm('sha-256-SESS'); // 'SHA-256-sess'
+ * digestAlgorithm('SHA-512-256'); // undefined
+ * ```
+ */
 export function digestAlgorithm(value: string | undefined): DigestAlgorithm | undefined {
-  switch ((value ?? 'MD5').toUpperCase()) {
+  switch ((value ?? 'MD5').trim().toUpperCase()) {
     case 'MD5':
       return 'MD5';
     case 'MD5-SESS':
@@ -104,21 +113,40 @@ export function digestAlgorithm(value: string | undefined): DigestAlgorithm | un
 
 /** Inputs of {@link computeDigestResponse}. */
 export interface DigestInput {
+  /** User name as sent in `username`. */
   readonly username: string;
+  /** The password (never leaves this function except hashed). */
   readonly password: string;
+  /** Realm of the challenge. */
   readonly realm: string;
+  /** Server nonce of the challenge. */
   readonly nonce: string;
+  /** Request method, upper case. */
   readonly method: string;
+  /** The request target exactly as on the request line (an RTSP URL, or an HTTP path and query). */
   readonly uri: string;
+  /** Hash algorithm; default MD5. */
   readonly algorithm?: DigestAlgorithm;
-  /** `auth` or none (RFC 2069 style, still common on cameras). */
+  /** `auth`, or none for the RFC 2069 form still common on cameras. */
   readonly qop?: 'auth';
-  /** Eight hex digits, e.g. `00000001`. Required with qop. */
+  /** Nonce count as eight hex digits (`00000001`); required with qop. */
   readonly nc?: string;
+  /** Client nonce; required with qop and for the `-sess` algorithms. */
   readonly cnonce?: string;
 }
 
-/** The Digest `response` value (RFC 7616 3.4.1; RFC 2069 form without qop). */
+/**
+ * The Digest `response` value, for RTSP and HTTP alike (RFC 7616 section 3.4.1, RFC 2617 section 3.2.2; the RFC
+ * 2069 form without qop): MD5 or SHA-256, the `-sess` variants hashing HA1 again with the nonce and cnonce.
+ *
+ * @example
+ * ```ts
+ * // RFC 2617 section 3.5
+ * computeDigestResponse({ username: 'Mufasa', password: 'Circle Of Life', realm: 'testrealm@host.com',
+ *   nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', method: 'GET', uri: '/dir/index.html', qop: 'auth',
+ *   nc: '00000001', cnonce: '0a4f113b' }); // '6629fae49393a05397450978507c4ef1'
+ * ```
+ */
 export function computeDigestResponse(input: DigestInput): string {
   const algorithm = input.algorithm ?? 'MD5';
   let ha1 = digestHash(algorithm, `${input.username}:${input.realm}:${input.password}`);

@@ -1,4 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { computeDigestResponse, type DigestInput } from '@argus/core/media';
+
+// The Digest computation is core's, shared with its RTSP client; the kit re-exports it for drivers.
+export { computeDigestResponse, digestAlgorithm } from '@argus/core/media';
+export type { DigestAlgorithm, DigestInput } from '@argus/core/media';
 
 /** One challenge of a `WWW-Authenticate` header (or the parameters of an `Authorization` header). */
 export interface HttpAuthChallenge {
@@ -7,9 +12,6 @@ export interface HttpAuthChallenge {
   /** Parameters with lower-cased names and unquoted values. */
   readonly params: Readonly<Record<string, string>>;
 }
-
-/** Digest algorithms the kit computes (RFC 7616 section 3.3). */
-export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess';
 
 const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
@@ -88,73 +90,6 @@ export function parseAuthorizationHeader(value: string | undefined): HttpAuthCha
   if (scheme === 'basic') return { scheme, params: { token: space < 0 ? '' : trimmed.slice(space + 1).trim() } };
   const [parsed] = parseAuthChallenges(trimmed);
   return parsed;
-}
-
-/** Normalises a challenge's `algorithm` (absent means MD5); undefined for one the kit cannot compute. */
-export function digestAlgorithm(value: string | undefined): DigestAlgorithm | undefined {
-  switch ((value ?? 'MD5').trim().toUpperCase()) {
-    case 'MD5':
-      return 'MD5';
-    case 'MD5-SESS':
-      return 'MD5-sess';
-    case 'SHA-256':
-      return 'SHA-256';
-    case 'SHA-256-SESS':
-      return 'SHA-256-sess';
-    default:
-      return undefined;
-  }
-}
-
-function digestHash(algorithm: DigestAlgorithm, text: string): string {
-  return createHash(algorithm.startsWith('SHA-256') ? 'sha256' : 'md5')
-    .update(text, 'utf8')
-    .digest('hex');
-}
-
-/** Inputs of {@link computeDigestResponse}. */
-export interface DigestInput {
-  /** User name as sent in `username`. */
-  readonly username: string;
-  /** The password (never leaves this function except hashed). */
-  readonly password: string;
-  /** Realm of the challenge. */
-  readonly realm: string;
-  /** Server nonce of the challenge. */
-  readonly nonce: string;
-  /** Request method, upper case. */
-  readonly method: string;
-  /** The request target exactly as on the request line (path and query). */
-  readonly uri: string;
-  /** Hash algorithm; default MD5. */
-  readonly algorithm?: DigestAlgorithm;
-  /** `auth`, or none for the RFC 2069 form still common on cameras. */
-  readonly qop?: 'auth';
-  /** Nonce count as eight hex digits (`00000001`); required with qop. */
-  readonly nc?: string;
-  /** Client nonce; required with qop and for the `-sess` algorithms. */
-  readonly cnonce?: string;
-}
-
-/**
- * The Digest `response` value (RFC 7616 section 3.4.1, RFC 2617 section 3.2.2; the RFC 2069 form without qop).
- *
- * @example
- * ```ts
- * // RFC 2617 section 3.5
- * computeDigestResponse({ username: 'Mufasa', password: 'Circle Of Life', realm: 'testrealm@host.com',
- *   nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', method: 'GET', uri: '/dir/index.html', qop: 'auth',
- *   nc: '00000001', cnonce: '0a4f113b' }); // '6629fae49393a05397450978507c4ef1'
- * ```
- */
-export function computeDigestResponse(input: DigestInput): string {
-  const algorithm = input.algorithm ?? 'MD5';
-  let ha1 = digestHash(algorithm, `${input.username}:${input.realm}:${input.password}`);
-  if (algorithm.endsWith('-sess')) ha1 = digestHash(algorithm, `${ha1}:${input.nonce}:${input.cnonce ?? ''}`);
-  const ha2 = digestHash(algorithm, `${input.method}:${input.uri}`);
-  return input.qop === 'auth'
-    ? digestHash(algorithm, `${ha1}:${input.nonce}:${input.nc ?? ''}:${input.cnonce ?? ''}:auth:${ha2}`)
-    : digestHash(algorithm, `${ha1}:${input.nonce}:${ha2}`);
 }
 
 function quote(value: string): string {

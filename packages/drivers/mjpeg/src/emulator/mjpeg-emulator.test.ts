@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isJpeg } from '@argus/core/media';
 import type { CameraFarm } from '@argus/driver-simulated';
-import { isCompleteJpeg, parseJpegSize } from '../jpeg-size.js';
+import { parseJpegSize } from '../jpeg-size.js';
 import { FARM_CAMERA, startFarm } from '../test/farm.test-helper.js';
 import { MjpegEmulator, mjpegPart } from './mjpeg-emulator.js';
 
@@ -42,7 +43,7 @@ describe('MjpegEmulator', () => {
     const still = await fetch(`${base}/snapshot.jpg`);
     expect(still.headers.get('content-type')).toBe('image/jpeg');
     const body = new Uint8Array(await still.arrayBuffer());
-    expect(isCompleteJpeg(body)).toBe(true);
+    expect(isJpeg(body)).toBe(true);
     expect(parseJpegSize(body)).toMatchObject({ width: 160, height: 120 });
 
     const controller = new AbortController();
