@@ -114,7 +114,11 @@ async function start(args: string[], io: CliIo): Promise<number> {
   });
   io.out(`argus ${CORE_VERSION} listening on ${running.url} (data in ${config.server.dataDir})\n`);
   if (values.demo === true) {
-    io.out(`demo: ${running.kernel.devices.list({ tag: 'demo' }).length} simulated RTSP cameras on rtsp://127.0.0.1:${farmPort}/cam-01 ... (GET ${running.url}/api/v1/cameras)\n`);
+    const demo = running.kernel.devices.list({ tag: 'demo' });
+    const plain = demo.filter((camera) => camera.driver === 'rtsp').length;
+    io.out(
+      `demo: ${demo.length} simulated cameras: ${demo.length - plain} device emulators (ONVIF, Hikvision, Dahua, Axis, MJPEG, JPEG, HLS) and ${plain} plain RTSP on rtsp://127.0.0.1:${farmPort}/cam-NN (GET ${running.url}/api/v1/cameras)\n`,
+    );
   }
   // Shown once, on the terminal only (never logged): the operator needs it for the first login.
   if (running.initialAdminPassword !== undefined) {

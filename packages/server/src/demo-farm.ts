@@ -61,11 +61,11 @@ interface DemoDevice {
  */
 const DEVICES: readonly DemoDevice[] = [
   { cameraType: 23, driver: 'onvif', ptz: true, model: 'ONVIF PTZ dome', emulator: (o) => new OnvifEmulator({ ...o, ptz: true }) },
-  { cameraType: 1, driver: 'hikvision', ptz: true, model: 'DS-2DE4425IW-DE', emulator: (o) => new HikvisionEmulator({ ...o, ptz: true, identity: { model: 'DS-2DE4425IW-DE' } }) },
+  { cameraType: 1, driver: 'hikvision', ptz: true, model: 'DS-2DE4425IW-DE', emulator: (o) => new HikvisionEmulator({ ...o, ptz: true, identity: { ...o.identity, model: 'DS-2DE4425IW-DE' } }) },
   { cameraType: 1, driver: 'hikvision', model: 'DS-2CD2143G2-I', emulator: (o) => new HikvisionEmulator(o) },
   { cameraType: 5, driver: 'dahua', model: 'IPC-HFW2431S-S-S2', emulator: (o) => new DahuaEmulator(o) },
   { cameraType: 9, driver: 'axis', model: 'P1455-LE', emulator: (o) => new AxisEmulator(o) },
-  { cameraType: 20, driver: 'onvif', model: 'MS-C2963-PB', emulator: (o) => new OnvifEmulator({ ...o, identity: { manufacturer: 'Milesight', model: 'MS-C2963-PB' } }) },
+  { cameraType: 20, driver: 'onvif', model: 'MS-C2963-PB', emulator: (o) => new OnvifEmulator({ ...o, identity: { ...o.identity, manufacturer: 'Milesight', model: 'MS-C2963-PB' } }) },
   { cameraType: 5, driver: 'dahua', model: 'IPC-HDW2431T', emulator: (o) => new DahuaEmulator(o) },
   {
     cameraType: 27,
@@ -143,7 +143,10 @@ export function demoFarmPlugin(options: DemoFarmOptions = {}): ArgusPlugin {
         if (device.emulator === undefined) {
           connection = { host: '127.0.0.1', port: farmPort, path: `/${config.id}` };
         } else {
-          const emulator = device.emulator({ farm, cameraId: config.id, username: 'admin', password, logger: ctx.logger.child({ emulator: config.id }) });
+          // A serial and MAC of its own per device, as in a real estate of cameras.
+          const n = i + 1;
+          const identity = { serial: `ARGUS-DEMO-${String(n).padStart(4, '0')}`, mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}` };
+          const emulator = device.emulator({ farm, cameraId: config.id, username: 'admin', password, identity, logger: ctx.logger.child({ emulator: config.id }) });
           await emulator.start();
           emulators.push(emulator);
           byCamera.set(`demo-${config.id}`, emulator);
