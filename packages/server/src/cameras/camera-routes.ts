@@ -57,12 +57,21 @@ function matches(camera: Camera, query: ListQuery): boolean {
   if (query.ward !== undefined && camera.location?.ward !== query.ward) return false;
   if (query.type !== undefined && camera.cameraType !== query.type) return false;
   if (query.ptz !== undefined && camera.ptz !== query.ptz) return false;
-  if (query.q !== undefined) {
-    const needle = query.q.toLowerCase();
-    const haystack = [camera.id, camera.name, camera.location?.address, camera.externalId, ...camera.tags].join(' ').toLowerCase();
-    if (!haystack.includes(needle)) return false;
-  }
+  if (query.q !== undefined && !searchText(camera).includes(query.q.toLowerCase())) return false;
   return true;
+}
+
+// Camera records are frozen and replaced on every change, so the lower-cased text of one stays valid as long as it lives.
+const SEARCH_TEXT = new WeakMap<Camera, string>();
+
+/** What `q` searches, lower-cased once per camera record rather than once per camera per request. */
+function searchText(camera: Camera): string {
+  let text = SEARCH_TEXT.get(camera);
+  if (text === undefined) {
+    text = [camera.id, camera.name, camera.location?.address, camera.externalId, ...camera.tags].join(' ').toLowerCase();
+    SEARCH_TEXT.set(camera, text);
+  }
+  return text;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
