@@ -79,12 +79,7 @@ const DEVICES: readonly DemoDevice[] = [
     emulator: (o) => new MjpegEmulator(o),
     connection: (e) => ({ path: (e as MjpegEmulator).snapshotPath }),
   },
-  {
-    cameraType: 30,
-    driver: 'hls',
-    emulator: (o) => new HlsEmulator(o),
-    connection: (e) => ({ path: e.connection().path ?? '/live/index.m3u8' }),
-  },
+  { cameraType: 30, driver: 'hls', emulator: (o) => new HlsEmulator(o) },
 ];
 const PLAIN_RTSP: DemoDevice = { cameraType: 26, driver: 'rtsp' };
 
@@ -150,8 +145,7 @@ export function demoFarmPlugin(options: DemoFarmOptions = {}): ArgusPlugin {
           await emulator.start();
           emulators.push(emulator);
           byCamera.set(`demo-${config.id}`, emulator);
-          const { host, port, username } = emulator.connection();
-          connection = { host, port, username, password, ...device.connection?.(emulator) };
+          connection = { ...emulator.connection(), ...device.connection?.(emulator) };
         }
         const type = CAMERA_TYPES[device.cameraType - 1]!;
         await devices.upsert({

@@ -2,6 +2,7 @@ import { ArgusError, CAMERA_CATEGORIES, redactCamera, type Camera, type CameraIn
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cameraCensus, censusToCsv, type CameraCensus } from './camera-census.js';
+import { cameraFor } from '../access/request-access.js';
 import { importCameras, type ImportResult } from './camera-import.js';
 
 const API = '/api/v1';
@@ -125,8 +126,7 @@ export async function registerCameraRoutes(app: FastifyInstance, kernel: Kernel,
     `${API}/cameras/:id`,
     { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } } },
     async (request): Promise<RedactedCamera> => {
-      const camera = kernel.devices.tryGet(request.params.id);
-      if (camera === undefined || !visible(request, camera)) throw new ArgusError('ARGUS_ERR_DEVICE_NOT_FOUND', { id: request.params.id });
+      const camera = cameraFor(request, kernel, request.params.id);
       return redactCamera(camera);
     },
   );

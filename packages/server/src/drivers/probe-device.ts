@@ -64,6 +64,7 @@ export async function probeDevice(registry: DriverRegistry, address: DeviceAddre
     ...(address.username === undefined ? {} : { username: address.username }),
     ...(address.password === undefined ? {} : { password: address.password }),
   };
+  // A scheme that names no driver is ARGUS_ERR_DRIVER_NOT_FOUND from the registry itself.
   const drivers = address.driver === undefined ? undefined : [registry.get(address.driver).manifest.id];
   const { matches, failures } = await registry.probe(endpoint, {
     ...(drivers === undefined ? {} : { drivers }),

@@ -1,5 +1,6 @@
-import { ArgusError, type Camera, type Kernel } from '@argus/core';
+import type { Camera, Kernel } from '@argus/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cameraFor } from '../access/request-access.js';
 import { HealthMonitor, kernelHealthSources, type CameraHealth } from './health-monitor.js';
 
 const API = '/api/v1';
@@ -81,8 +82,7 @@ export async function registerHealthRoutes(
     `${API}/cameras/:id/health`,
     { schema: { tags: ['health'], params: ID_PARAMS, response: { 200: CAMERA_HEALTH } } },
     async (request): Promise<CameraHealth> => {
-      const camera = kernel.devices.tryGet(request.params.id);
-      if (camera === undefined || !visible(request, camera)) throw new ArgusError('ARGUS_ERR_DEVICE_NOT_FOUND', { id: request.params.id });
+      const camera = cameraFor(request, kernel, request.params.id);
       return monitor.camera(camera.id);
     },
   );

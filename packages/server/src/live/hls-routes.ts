@@ -4,6 +4,7 @@ import { ArgusError, hasErrorCode, type Kernel, type Logger } from '@argus/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import { cameraFor } from '../access/request-access.js';
+import { moveQueryToken } from './query-token.js';
 import { LiveHlsPackager, type LiveHlsPackagerOptions, type LiveHlsPackagerStats } from './hls-packager.js';
 
 /** Options of {@link registerLiveHlsRoutes}. */
@@ -78,22 +79,11 @@ const CLIENT_CODES = new Set(['ARGUS_ERR_MEDIA_UNSUPPORTED_CODEC', 'ARGUS_ERR_ME
 /** The `?token=` each request came with, when it became its bearer header: segment URIs of its playlist carry it on. */
 const queryTokens = new WeakMap<IncomingMessage, string>();
 
-/**
- * HLS players cannot set headers: on a GET (or HEAD) of a live HLS path only, `?token=` becomes the bearer header
- * (unless one was sent) and leaves the URL, so it reaches neither query validation, error messages nor logs. Runs on
- * the raw `request` event, ahead of Fastify's routing and of the authentication hook.
- */
+/** HLS players cannot set headers: a GET (or HEAD) of a live HLS path alone takes `?token=`, kept for its playlist. */
 function tokenFromQuery(request: IncomingMessage): void {
-  const url = request.url ?? '';
-  if ((request.method !== 'GET' && request.method !== 'HEAD') || !HLS_PATH.test(url)) return;
-  const parsed = new URL(url, 'http://localhost');
-  const token = parsed.searchParams.get('token');
-  if (token === null) return;
-  parsed.searchParams.delete('token');
-  request.url = parsed.pathname + parsed.search;
-  if (request.headers.authorization !== undefined || token === '') return;
-  request.headers.authorization = `Bearer ${token}`;
-  queryTokens.set(request, token);
+  if (request.method !== 'GET' && request.method !== 'HEAD') return;
+  const token = moveQueryToken(request, HLS_PATH);
+  if (token !== undefined) queryTokens.set(request, token);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import { streamLiveView } from './live-view.js';
 import { cameraFor } from '../access/request-access.js';
+import { moveQueryToken } from './query-token.js';
 
 const LIVE_WS_PATH = /^\/api\/v1\/cameras\/[^/?]+\/live\/ws(?:\?|$)/;
 
@@ -20,20 +21,9 @@ interface LiveQuery {
   profile?: 'main' | 'sub';
 }
 
-/**
- * Browsers cannot set headers on a WebSocket: on an upgrade of the live route only, `?token=` becomes the bearer
- * header (unless one was sent) and leaves the URL, so it reaches neither query validation nor logs. Runs on the raw
- * `upgrade` event, ahead of Fastify's routing and of the authentication hook.
- */
+/** Browsers cannot set headers on a WebSocket: the upgrade of the live route alone takes `?token=`. */
 function tokenFromQuery(request: IncomingMessage): void {
-  const url = request.url ?? '';
-  if (!LIVE_WS_PATH.test(url)) return;
-  const parsed = new URL(url, 'http://localhost');
-  const token = parsed.searchParams.get('token');
-  if (token === null) return;
-  parsed.searchParams.delete('token');
-  request.url = parsed.pathname + parsed.search;
-  if (request.headers.authorization === undefined && token !== '') request.headers.authorization = `Bearer ${token}`;
+  moveQueryToken(request, LIVE_WS_PATH);
 }
 
 /**
