@@ -99,8 +99,6 @@ export type { DeviceUrlParts } from './drivers/device-url.js';
 export type { EndpointLike, ToDriverErrorOptions } from './drivers/to-driver-error.js';
 export { BaseDriver } from './drivers/base-driver.js';
 export { DriverRegistry } from './drivers/driver-registry.js';
-export { DeviceEventBridge } from './devices/device-event-bridge.js';
-export type { DeviceEventBridgeOptions, DeviceEventBridgeStats } from './devices/device-event-bridge.js';
 export type { DriverRegistryOptions, ProbeFailure, ProbeResult, RegistryProbeOptions } from './drivers/driver-registry.js';
 
 // Devices
@@ -140,6 +138,8 @@ export type {
 } from './devices/device-registry.js';
 export { DeviceSessions } from './devices/device-sessions.js';
 export type { DeviceSessionsOptions } from './devices/device-sessions.js';
+export { DeviceEventBridge } from './devices/device-event-bridge.js';
+export type { DeviceEventBridgeOptions, DeviceEventBridgeStats } from './devices/device-event-bridge.js';
 
 // Stream graph
 export { isVideoKeyframe, packetByteLength } from './stream/media-packet.js';

@@ -84,7 +84,8 @@ const EventsSettingsSchema = Type.Object(
 
 /**
  * The per-camera settings that inherit global -> group -> camera: recording, retention, stream tuning, health,
- * PTZ and device events (whether the server keeps the camera's event channel open). Every field has a default, so `{}` is a complete value once defaults are filled.
+ * PTZ and device events (whether the server keeps the camera's event channel open). Every field has a default, so
+ * `{}` is a complete value once defaults are filled.
  */
 export const CameraSettingsSchema = Type.Object(
   {

@@ -14,8 +14,6 @@ declare module '../events/event-map.js' {
   }
 }
 
-
-
 /** Payload of `cameraEventStarted`. */
 export type CameraEventStarted = ArgusEventMap['cameraEventStarted'];
 

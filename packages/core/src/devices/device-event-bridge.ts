@@ -12,6 +12,7 @@ import type { Clock } from '../time/clock.js';
 import type { Camera } from './camera-schema.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { DeviceSessions } from './device-sessions.js';
+import { backoffDelay } from '../stream/reconnect-with-backoff.js';
 import './camera-events.js';
 
 /** Options of {@link DeviceEventBridge}. */
@@ -37,6 +38,8 @@ export interface DeviceEventBridgeStats {
 
 interface Channel {
   readonly fingerprint: string;
+  /** `driver:<id>` of the driver the channel was opened with: the source of its bus events. */
+  readonly source: string;
   readonly subscription: Subscription;
   /** Stateful events still open, by kind and channel, with the bus event id that opened them. */
   readonly open: Map<string, { id: string; type: string }>;
@@ -98,15 +101,10 @@ export class DeviceEventBridge {
 
   #reconcile(id: string): void {
     const camera = this.#options.devices.tryGet(id);
-    let settings: CameraSettings | undefined;
-    try {
-      settings = camera === undefined ? undefined : resolveCameraSettings(this.#options.config.current, camera.id, camera.groups);
-    } catch (err) {
-      // A camera in a group the configuration does not define: no channel until the configuration is mended.
-      this.#log.warn({ camera: id, code: hasErrorCode(err) ? err.code : undefined, err: errorMessage(err) }, 'camera settings unresolved; event channel closed');
-    }
+    // The cheap checks first: settings are only resolved for a camera that could have a channel at all.
+    const settings = camera !== undefined && this.#couldHaveChannel(camera) ? this.#settingsOf(camera) : undefined;
     const current = this.#channels.get(id);
-    if (camera === undefined || settings === undefined || !this.#wants(camera, settings)) {
+    if (camera === undefined || settings?.events.subscribe !== true) {
       if (current !== undefined) this.#close(id);
       return;
     }
@@ -115,10 +113,20 @@ export class DeviceEventBridge {
     if (this.#channels.get(id) === undefined) this.#open(camera, settings, fingerprint);
   }
 
-  #wants(camera: Camera, settings: CameraSettings): boolean {
-    if (!camera.enabled || !settings.events.subscribe) return false;
+  /** Enabled, with a driver that declares `events`. */
+  #couldHaveChannel(camera: Camera): boolean {
     const { drivers } = this.#options;
-    return drivers.has(camera.driver) && drivers.get(camera.driver).manifest.capabilities.includes('events');
+    return camera.enabled && drivers.has(camera.driver) && drivers.get(camera.driver).manifest.capabilities.includes('events');
+  }
+
+  #settingsOf(camera: Camera): CameraSettings | undefined {
+    try {
+      return resolveCameraSettings(this.#options.config.current, camera.id, camera.groups);
+    } catch (err) {
+      // A camera in a group the configuration does not define: no channel until the configuration is mended.
+      this.#log.warn({ camera: camera.id, code: hasErrorCode(err) ? err.code : undefined, err: errorMessage(err) }, 'camera settings unresolved; event channel closed');
+      return undefined;
+    }
   }
 
   #open(camera: Camera, settings: CameraSettings, fingerprint: string): void {
@@ -134,7 +142,7 @@ export class DeviceEventBridge {
           delay: (err: unknown, attempt: number) => {
             this.#retries += 1;
             this.#endOpen(id, open, source);
-            const delayMs = Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** Math.min(attempt - 1, 20));
+            const delayMs = backoffDelay(attempt, { initialDelayMs: retryInitialDelayMs, maxDelayMs: retryMaxDelayMs, jitter: 0 });
             this.#log.warn({ camera: id, attempt, delayMs, code: hasErrorCode(err) ? err.code : undefined, err: errorMessage(err) }, 'device event channel failed; reopening');
             void sessions.invalidate(id);
             return timer(delayMs);
@@ -145,7 +153,7 @@ export class DeviceEventBridge {
         next: (event) => this.#publish(id, source, open, event),
         complete: () => this.#log.info({ camera: id }, 'device has no event channel'),
       });
-    this.#channels.set(id, { fingerprint, subscription, open });
+    this.#channels.set(id, { fingerprint, source, subscription, open });
   }
 
   #close(id: string): void {
@@ -153,8 +161,7 @@ export class DeviceEventBridge {
     if (channel === undefined) return;
     this.#channels.delete(id);
     channel.subscription.unsubscribe();
-    const camera = this.#options.devices.tryGet(id);
-    this.#endOpen(id, channel.open, `driver:${camera?.driver ?? 'unknown'}`);
+    this.#endOpen(id, channel.open, channel.source);
   }
 
   #publish(cameraId: string, source: string, open: Map<string, { id: string; type: string }>, event: DeviceEvent): void {

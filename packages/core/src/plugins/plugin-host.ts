@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { ArgusContainer } from '../di/argus-container.js';
 import { describeToken, type Token } from '../di/token.js';
 import { ArgusError, hasErrorCode, isTransient } from '../errors/argus-error.js';
+import { errorMessage } from '../errors/error-message.js';
 import type { EventBus } from '../events/event-bus.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -422,7 +423,7 @@ function snapshot(record: PluginRecord): PluginStatus {
 
 function errorInfo(err: unknown): PluginErrorInfo {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return typeof code === 'string' ? { code, message } : { message };
 }
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   ArgusError,
+  errorMessage,
   resolveCameraSettings,
   silentLogger,
   systemClock,
@@ -19,6 +20,7 @@ import type { Subscription } from 'rxjs';
 import { Catalogue } from './catalogue/catalogue.js';
 import type { EventMark, EvidenceLock, StreamChoice } from './catalogue/records.js';
 import { exportCase, type ExportCaseResult } from './export/export-case.js';
+import { MANIFEST_FILE } from './export/export-manifest.js';
 import { ExportSigner } from './export/export-signer.js';
 import { Playback } from './playback/playback.js';
 import { CameraRecorder, type CameraRecorderStatus, type EventTrigger, type RecordingPolicy } from './recorder/camera-recorder.js';
@@ -136,6 +138,11 @@ export class StorageService {
   readonly #logger: Logger;
   readonly #timeZone: string;
   readonly #recorders = new Map<string, Managed>();
+  /**
+   * Retention policy per camera, resolved on first use after each configuration change (and after a change of the
+   * camera itself): retention asks for every camera with footage on every run, once a minute.
+   */
+  readonly #retentionPolicies = new Map<string, RetentionPolicy>();
   readonly #exports = new Map<string, ExportStatus>();
   readonly #subscriptions: Subscription[] = [];
   #catalogue: Catalogue | undefined;
@@ -213,7 +220,7 @@ export class StorageService {
     this.#retention = new Retention({
       catalogue,
       tiers: this.#tiers,
-      policyFor: (camera) => retentionOf(this.#settingsOf(camera)),
+      policyFor: (camera) => this.#retentionOf(camera),
       locks: this.#locks,
       isWriting: (segment) => !segment.complete,
       clock: this.#clock,
@@ -226,19 +233,17 @@ export class StorageService {
     this.#retention.start(this.#options.retentionIntervalMs ?? 60_000);
 
     this.#subscriptions.push(
-      this.#options.devices.changes$.subscribe((change) => this.#reconcileCamera(change.id)),
-      // The current configuration first (the initial pass), then each change.
-      this.#options.config.config$.subscribe(() => this.#reconcile()),
-      bus.on$('cameraEventStarted').subscribe(({ payload }) => {
-        this.#recorders.get(payload.cameraId)?.recorder.trigger({
-          type: payload.type,
-          id: payload.id,
-          time: payload.time,
-          source: payload.source,
-          ...(payload.end === undefined ? {} : { end: payload.end }),
-          ...(payload.note === undefined ? {} : { note: payload.note }),
-        });
+      this.#options.devices.changes$.subscribe((change) => {
+        this.#retentionPolicies.delete(change.id);
+        this.#reconcileCamera(change.id);
       }),
+      // The current configuration first (the initial pass), then each change.
+      this.#options.config.config$.subscribe(() => {
+        this.#retentionPolicies.clear();
+        this.#reconcile();
+      }),
+      // The payload is an EventTrigger with the camera id besides.
+      bus.on$('cameraEventStarted').subscribe(({ payload }) => this.#recorders.get(payload.cameraId)?.recorder.trigger(payload)),
       bus.on$('cameraEventEnded').subscribe(({ payload }) => {
         this.#recorders.get(payload.cameraId)?.recorder.eventEnded(payload.id, payload.time);
       }),
@@ -334,12 +339,13 @@ export class StorageService {
       });
     };
     run()
-      .then(async (result) => {
-        const files = (await readdir(result.dir)).sort();
+      .then((result) => {
+        // What exportCase wrote: the manifest and the files it lists.
+        const files = [MANIFEST_FILE, ...result.manifest.files.map((file) => file.name)].sort();
         status = { ...status, state: 'completed', dir: result.dir, files, bytesDone: result.bytes, bytesTotal: result.bytes };
       })
       .catch((err: unknown) => {
-        status = { ...status, state: 'failed', error: err instanceof Error ? err.message : String(err) };
+        status = { ...status, state: 'failed', error: errorMessage(err) };
         this.#logger.error({ err, exportId: id }, 'export failed');
       })
       .finally(() => {
@@ -373,6 +379,15 @@ export class StorageService {
       // A camera naming an undefined group: the group is ignored rather than the camera left unprotected.
       return resolveCameraSettings(this.#options.config.current, camera);
     }
+  }
+
+  #retentionOf(camera: string): RetentionPolicy {
+    let policy = this.#retentionPolicies.get(camera);
+    if (policy === undefined) {
+      policy = retentionOf(this.#settingsOf(camera));
+      this.#retentionPolicies.set(camera, policy);
+    }
+    return policy;
   }
 
   /** The camera's recorder; one in mode `off` for a camera that has none yet (manual recording and marks need one). */

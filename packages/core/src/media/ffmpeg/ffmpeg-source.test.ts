@@ -1,6 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +7,7 @@ import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../errors/argus-error.js';
 import type { MediaPacket } from '../../stream/media-packet.js';
+import { unusedPort } from '../../testing/unused-port.js';
 import { sampleMedia } from '../test-media.test-helper.js';
 import { ffmpegPath } from './binaries.js';
 import { processExists, serve, splitJpegs, waitFor } from './ffmpeg.test-helper.js';
@@ -18,14 +18,6 @@ const run = promisify(execFile);
 const protocols = execFileSync(ffmpegPath(), ['-hide_banner', '-protocols'], { encoding: 'utf8' });
 const hasSrt = /^\s*srt$/m.test(protocols);
 if (!hasSrt) console.info(`SRT test skipped: ${ffmpegPath()} was built without the srt protocol (set FFMPEG_PATH to one with libsrt)`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -107,7 +99,7 @@ describe('ffmpegSource', () => {
   });
 
   it('maps a refused connection to ARGUS_ERR_DRIVER_UNREACHABLE', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const err = await failure(firstValueFrom(ffmpegSource(`http://user:secret@127.0.0.1:${port}/x.m3u8`)));
     expect(hasErrorCode(err, 'ARGUS_ERR_DRIVER_UNREACHABLE')).toBe(true);
     expect(JSON.stringify(err)).not.toContain('secret');
@@ -134,7 +126,7 @@ describe('ffmpegSource', () => {
   });
 
   it('reads RTMP from an ffmpeg publisher', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const h264 = await sampleMedia({ codec: 'h264', seconds: 2, gop: 25 });
     // ffmpeg as the RTMP server (listen mode), our source as the client pulling from it.
     const source$ = ffmpegSource(`rtmp://127.0.0.1:${port}/live/cam`, { videoCodec: 'copy', audio: false });
@@ -150,7 +142,7 @@ describe('ffmpegSource', () => {
   });
 
   it.skipIf(!hasSrt)('reads SRT from an ffmpeg listener', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const h264 = await sampleMedia({ codec: 'h264', seconds: 2, gop: 25 });
     const server = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-re', '-r', '25', '-f', 'h264', '-i', h264, '-c', 'copy', '-f', 'mpegts', `srt://127.0.0.1:${port}?mode=listener`], { stdio: 'ignore' });
     try {

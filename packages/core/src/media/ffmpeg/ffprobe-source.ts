@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { ArgusError } from '../../errors/argus-error.js';
+import { errorMessage } from '../../errors/error-message.js';
 import { ffmpegPath } from './binaries.js';
 import { ffmpegFailure, redactCredentials } from './ffmpeg-errors.js';
 import { networkInputOptions, runFfprobe, type FfprobeData } from './run-ffmpeg.js';
@@ -129,7 +130,7 @@ export async function probeWithFfprobe(url: string, options: ProbeOptions = {}):
     timer = setTimeout(() => reject(new ArgusError('ARGUS_ERR_DRIVER_TIMEOUT', { endpoint: redactCredentials(url) })), timeoutMs);
   });
   const probe = runFfprobe(url, args).then(fromFfprobe, (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     if (/killed with signal SIG(SEGV|BUS|ILL|ABRT)/.test(message)) return probeWithFfmpeg(url, args, timeoutMs);
     throw ffmpegFailure(url, message, 'ffprobe failed', err);
   });

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Writable, type Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
+import { errorMessage } from '../../errors/error-message.js';
 import { ffmpegPath, ffprobePath } from './binaries.js';
 
 /** How an ffmpeg run ended when it did not end cleanly. */
@@ -85,7 +86,7 @@ export function runFfmpeg(options: RunFfmpegOptions): FfmpegRun {
       try {
         options.onData(chunk);
       } catch (err) {
-        report({ message: err instanceof Error ? err.message : String(err), stderr: '', cause: err });
+        report({ message: errorMessage(err), stderr: '', cause: err });
         kill();
       }
       callback();

@@ -202,7 +202,6 @@ export abstract class NalDepacketizer {
     this.addNal(nal);
   }
 
-  /** The payload could not be read: drop it and the access unit it belongs to. */
   /**
    * Takes the size-prefixed NAL unit at `at` of an aggregation packet (H.264 STAP-A, H.265 AP): returns the offset
    * after it, or -1 when the size runs past the payload (counted as a bad payload).
@@ -221,6 +220,7 @@ export abstract class NalDepacketizer {
     return at + 2 + size;
   }
 
+  /** The payload could not be read: drop it and the access unit it belongs to. */
   protected badPayload(): void {
     this.stats.badPayloads += 1;
     this.#auBroken = true;

@@ -39,6 +39,18 @@ describe('parseWwwAuthenticate', () => {
       { scheme: 'basic', params: { realm: 'cam' } },
     ]);
   });
+
+  it('reads HTTP challenges as the driver kit gets them: token68 schemes, values joined by line breaks, none at all', () => {
+    expect(parseWwwAuthenticate(['Bearer abc==', 'Basic realm="r"'])).toEqual([
+      { scheme: 'bearer', params: {} },
+      { scheme: 'basic', params: { realm: 'r' } },
+    ]);
+    expect(parseWwwAuthenticate('Digest realm="a", nonce="n1",\r\n Basic realm="a"')).toEqual([
+      { scheme: 'digest', params: { realm: 'a', nonce: 'n1' } },
+      { scheme: 'basic', params: { realm: 'a' } },
+    ]);
+    expect(parseWwwAuthenticate(undefined)).toEqual([]);
+  });
 });
 
 describe('computeDigestResponse', () => {
@@ -58,25 +70,8 @@ describe('computeDigestResponse', () => {
     ).toBe('6629fae49393a05397450978507c4ef1');
   });
 
-  it('matches RFC 7616 3.9.1 (SHA-256 and MD5, qop=auth)', () => {
-    const input = {
-      username: 'Mufasa',
-      password: 'Circle of Life',
-      realm: 'http-auth@example.org',
-      nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
-      method: 'GET',
-      uri: '/dir/index.html',
-      qop: 'auth' as const,
-      nc: '00000001',
-      cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
-    };
-    expect(computeDigestResponse({ ...input, algorithm: 'SHA-256' })).toBe(
-      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
-    );
-    expect(computeDigestResponse({ ...input, algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
-  });
-
-  // RFC 7616 has no -sess or qop-less examples: the formulas of sections 3.4.2 and RFC 2069, spelt out here.
+  // RFC 7616 section 3.9.1; it has no -sess or qop-less examples: the formulas of section 3.4.2 and RFC 2069 are
+  // spelt out below.
   const rfc7616 = {
     username: 'Mufasa',
     password: 'Circle of Life',
@@ -88,6 +83,13 @@ describe('computeDigestResponse', () => {
     cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
   };
   const hex = (hash: 'md5' | 'sha256', text: string): string => createHash(hash).update(text, 'utf8').digest('hex');
+
+  it('matches RFC 7616 3.9.1 (SHA-256 and MD5, qop=auth)', () => {
+    expect(computeDigestResponse({ ...rfc7616, qop: 'auth', algorithm: 'SHA-256' })).toBe(
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
+    expect(computeDigestResponse({ ...rfc7616, qop: 'auth', algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
+  });
 
   it.each([
     ['MD5-sess', 'md5'],

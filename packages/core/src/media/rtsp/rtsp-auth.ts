@@ -19,16 +19,21 @@ export interface RtspCredentials {
 const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
 /**
- * Parses one or more `WWW-Authenticate` values into challenges. A value may carry several challenges
- * (`Digest realm="a", nonce="b", Basic realm="a"`); quoted strings may contain commas and escaped quotes.
+ * Parses `WWW-Authenticate` values (RTSP or HTTP) into challenges. One value may carry several challenges
+ * (`Digest realm="a", nonce="b", Basic realm="a"`), several values may have been joined with `, ` or line breaks,
+ * and quoted strings may contain commas and escaped quotes. A token68 scheme (`Bearer abc==`) comes out with no
+ * parameters; a parameter before any scheme is skipped. The driver kit's HTTP Digest client reads challenges with
+ * it too.
  *
  * @example
  * ```ts
  * parseWwwAuthenticate(response.headers.getAll('WWW-Authenticate'));
  * // [{ scheme: 'digest', params: { realm: 'AXIS_ACCC8E012345', nonce: '...', stale: 'FALSE' } }]
+ * parseWwwAuthenticate(undefined); // []
  * ```
  */
-export function parseWwwAuthenticate(values: string | readonly string[]): AuthChallenge[] {
+export function parseWwwAuthenticate(values: string | readonly string[] | undefined): AuthChallenge[] {
+  if (values === undefined) return [];
   const list = typeof values === 'string' ? [values] : values;
   const out: AuthChallenge[] = [];
   for (const value of list) {
@@ -36,7 +41,7 @@ export function parseWwwAuthenticate(values: string | readonly string[]): AuthCh
     let current: { scheme: string; params: Record<string, string> } | undefined;
     const n = value.length;
     const skip = (): void => {
-      while (i < n && (value[i] === ' ' || value[i] === '\t' || value[i] === ',')) i++;
+      while (i < n && (value[i] === ' ' || value[i] === '\t' || value[i] === ',' || value[i] === '\r' || value[i] === '\n')) i++;
     };
     while (i < n) {
       skip();
@@ -49,7 +54,8 @@ export function parseWwwAuthenticate(values: string | readonly string[]): AuthCh
       }
       let j = i;
       while (j < n && (value[j] === ' ' || value[j] === '\t')) j++;
-      if (value[j] === '=' && current !== undefined) {
+      const token68 = value[j] === '=' && (value[j + 1] === '=' || j + 1 >= n);
+      if (value[j] === '=' && current !== undefined && !token68) {
         i = j + 1;
         while (i < n && (value[i] === ' ' || value[i] === '\t')) i++;
         let paramValue = '';
@@ -68,7 +74,9 @@ export function parseWwwAuthenticate(values: string | readonly string[]): AuthCh
         }
         current.params[token.toLowerCase()] = paramValue;
       } else if (value[j] === '=') {
-        i = j + 1; // A parameter before any scheme: ignore it.
+        // token68 (`Bearer abc==`) or a parameter before any scheme: skip the rest of it.
+        i = j + 1;
+        while (i < n && value[i] === '=') i++;
       } else {
         current = { scheme: token.toLowerCase(), params: {} };
         out.push(current);

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import type { Observable, Observer, Subscription } from 'rxjs';
+import { errorMessage } from '../../errors/error-message.js';
 import type { Logger } from '../../logging/logger.js';
 import type { MediaPacket, TrackInfo } from '../../stream/media-packet.js';
 import { isParameterSet } from '../codec/track-info.js';
@@ -134,7 +135,7 @@ export class RtspServerSession {
     this.#host = host;
     this.#observer = {
       next: (packet) => this.#onPacket(packet),
-      error: (err: unknown) => this.end(`source failed: ${err instanceof Error ? err.message : String(err)}`),
+      error: (err: unknown) => this.end(`source failed: ${errorMessage(err)}`),
       complete: () => this.end('source ended'),
     };
   }
@@ -263,7 +264,7 @@ export class RtspServerSession {
       rtps = packetizer.process(input);
     } catch (err) {
       // An oversized audio frame: drop it, not the session.
-      this.#host.log.debug({ session: this.id, reason: err instanceof Error ? err.message : String(err) }, 'packet not sent');
+      this.#host.log.debug({ session: this.id, reason: errorMessage(err) }, 'packet not sent');
       this.#skip();
       return;
     }

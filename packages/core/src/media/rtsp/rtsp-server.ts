@@ -3,6 +3,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Observable } from 'rxjs';
 import { hasErrorCode } from '../../errors/argus-error.js';
+import { errorMessage } from '../../errors/error-message.js';
 import { silentLogger, type Logger } from '../../logging/logger.js';
 import type { MediaPacket, TrackInfo } from '../../stream/media-packet.js';
 import { buildSdp, serializeSdp } from '../sdp/serialize-sdp.js';
@@ -347,7 +348,7 @@ export class RtspServer {
       connection.queue = connection.queue
         .then(() => this.#handle(connection, message))
         .catch((err: unknown) => {
-          this.#log.warn({ method: message.method, reason: err instanceof Error ? err.message : String(err) }, 'RTSP request failed');
+          this.#log.warn({ method: message.method, reason: errorMessage(err) }, 'RTSP request failed');
           this.#write(connection, message, { status: 500 });
         })
         .finally(() => {
@@ -462,6 +463,15 @@ export class RtspServer {
     return { status: 401, headers };
   }
 
+  /** The mount (and track) a DESCRIBE or SETUP names, once the request may use it; else the 400, 404 or 401 to send. */
+  #authorizedTarget(connection: Connection, request: RtspRequest): Reply | { mount: Mount; trackIndex: number | undefined; base: string } {
+    const target = this.#resolve(request.url);
+    if (target === undefined) return { status: 400 };
+    const { mount } = target;
+    if (mount === undefined) return { status: 404 };
+    return this.#authorize(connection, request, mount) ?? { ...target, mount };
+  }
+
   async #describeMount(mount: Mount): Promise<OfferedTrack[]> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -475,17 +485,14 @@ export class RtspServer {
   }
 
   async #describe(connection: Connection, request: RtspRequest): Promise<Reply> {
-    const target = this.#resolve(request.url);
-    if (target === undefined) return { status: 400 };
-    const mount = target.mount;
-    if (mount === undefined) return { status: 404 };
-    const denied = this.#authorize(connection, request, mount);
-    if (denied !== undefined) return denied;
+    const target = this.#authorizedTarget(connection, request);
+    if ('status' in target) return target;
+    const { mount } = target;
     let offered: OfferedTrack[];
     try {
       offered = await this.#describeMount(mount);
     } catch (err) {
-      this.#log.warn({ path: mount.path, reason: err instanceof Error ? err.message : String(err) }, 'RTSP mount could not describe its tracks');
+      this.#log.warn({ path: mount.path, reason: errorMessage(err) }, 'RTSP mount could not describe its tracks');
       return { status: 503 };
     }
     if (offered.length === 0) {
@@ -510,12 +517,9 @@ export class RtspServer {
   }
 
   async #setup(connection: Connection, request: RtspRequest): Promise<Reply> {
-    const target = this.#resolve(request.url);
-    if (target === undefined) return { status: 400 };
-    const mount = target.mount;
-    if (mount === undefined) return { status: 404 };
-    const denied = this.#authorize(connection, request, mount);
-    if (denied !== undefined) return denied;
+    const target = this.#authorizedTarget(connection, request);
+    if ('status' in target) return target;
+    const { mount } = target;
     const transportHeader = request.headers.get('transport');
     if (transportHeader === undefined) return { status: 461 };
     let session: RtspServerSession | undefined;

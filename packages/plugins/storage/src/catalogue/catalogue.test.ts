@@ -65,12 +65,14 @@ describe('Catalogue', () => {
       { camera: 'a', tier: 'fast', bytes: 2000, segments: 1 },
       { camera: 'b', tier: 'fast', bytes: 1000, segments: 1 },
     ]);
+    expect(['a', 'b', 'c'].map((camera) => catalogue.cameraBytes(camera))).toEqual([3000, 1000, 0]);
     const oldest: string[] = [];
     for await (const s of catalogue.oldestSegments()) oldest.push(`${s.camera}@${(s.start - T0) / MIN}`);
     expect(oldest).toEqual(['b@-1', 'a@0', 'a@1']);
     expect((await catalogue.deleteSegment({ camera: 'a', start: T0, stream: 'main' }))?.size).toBe(2000);
     expect(await catalogue.deleteSegment({ camera: 'a', start: T0, stream: 'main' })).toBeUndefined();
     expect(catalogue.usage().find((u) => u.camera === 'a' && u.tier === 'fast')).toBeUndefined();
+    expect(catalogue.cameraBytes('a')).toBe(1000);
     await catalogue.close();
   });
 

@@ -6,7 +6,7 @@ import { ArgusError, errorMessage, silentLogger, systemClock, type Clock, type E
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { StreamChoice } from '../catalogue/records.js';
 import { openPart } from '../playback/fmp4-reader.js';
-import { checkRange, chooseStream, MAX_PLAY_RANGE_MS, planFragments, tierMap, type PlannedFragment } from '../playback/fragment-plan.js';
+import { checkRange, MAX_PLAY_RANGE_MS, planRange, tierMap } from '../playback/fragment-plan.js';
 import type { StorageTier } from '../writer/storage-tier.js';
 import { MANIFEST_FILE, signedBytes, type ExportManifest, type ManifestCamera, type ManifestFile, type ManifestTime } from './export-manifest.js';
 import type { ExportSigner } from './export-signer.js';
@@ -160,13 +160,7 @@ interface CameraJob extends ExportCaseOptions {
 /** Writes one camera's file(s); returns them, none when it has no recording in the range. */
 async function exportCamera(job: CameraJob, tiers: ReadonlyMap<string, StorageTier>): Promise<ManifestFile[]> {
   const { catalogue, camera, from, to, exportId, bus } = job;
-  const segments = await catalogue.segments(camera, from, to);
-  const stream = chooseStream(segments, job.stream);
-  const plan: PlannedFragment[] = planFragments(
-    segments.filter((s) => s.stream === stream),
-    from,
-    to,
-  );
+  const { plan } = await planRange(catalogue, camera, from, to, job.stream);
   let bytesTotal = plan.reduce((n, p) => n + p.fragment.size, 0) + (plan[0]?.segment.initSize ?? 0);
   let bytesDone = 0;
   let reported = -1;

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArgusError } from '@argus/core';
+import { ArgusError, errorMessage } from '@argus/core';
 import { MANIFEST_FILE, signedBytes } from './export-manifest.js';
 import { exportKeyId } from './export-signer.js';
 
@@ -113,7 +113,7 @@ function checkSignature(manifest: Record<string, unknown>, expected: KeyObject |
     key = publicKeyOf(signature['publicKey']);
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`an ${String(key.asymmetricKeyType)} key`);
   } catch (err) {
-    problems.push({ problem: 'bad-signature', detail: `the manifest's public key is unusable: ${err instanceof Error ? err.message : String(err)}` });
+    problems.push({ problem: 'bad-signature', detail: `the manifest's public key is unusable: ${errorMessage(err)}` });
     return;
   }
   let good = false;
@@ -123,11 +123,12 @@ function checkSignature(manifest: Record<string, unknown>, expected: KeyObject |
     good = false;
   }
   if (!good) problems.push({ problem: 'bad-signature', detail: 'the signature does not match the manifest: a field was changed after signing' });
-  if (signature['keyId'] !== exportKeyId(key)) problems.push({ problem: 'bad-signature', detail: `keyId ${String(signature['keyId'])} is not the id of the manifest's key (${exportKeyId(key)})` });
+  const keyId = exportKeyId(key);
+  if (signature['keyId'] !== keyId) problems.push({ problem: 'bad-signature', detail: `keyId ${String(signature['keyId'])} is not the id of the manifest's key (${keyId})` });
   if (expected !== undefined) {
     const want = expected.export({ type: 'spki', format: 'der' });
     if (!want.equals(key.export({ type: 'spki', format: 'der' }))) {
-      problems.push({ problem: 'wrong-key', detail: `signed with key ${exportKeyId(key)}, not the expected ${exportKeyId(expected)}` });
+      problems.push({ problem: 'wrong-key', detail: `signed with key ${keyId}, not the expected ${exportKeyId(expected)}` });
     }
   }
 }
@@ -151,7 +152,7 @@ export async function verifyExport(dir: string, options: VerifyExportOptions = {
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch (err) {
-    throw new ArgusError('ARGUS_ERR_STORAGE_EXPORT_INVALID', { dir, reason: `no readable ${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}` }, { cause: err });
+    throw new ArgusError('ARGUS_ERR_STORAGE_EXPORT_INVALID', { dir, reason: `no readable ${MANIFEST_FILE}: ${errorMessage(err)}` }, { cause: err });
   }
   const expected = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
   const problems: ExportProblem[] = [];
@@ -159,7 +160,7 @@ export async function verifyExport(dir: string, options: VerifyExportOptions = {
   try {
     manifest = JSON.parse(text);
   } catch (err) {
-    problems.push({ problem: 'bad-manifest', detail: `${MANIFEST_FILE} is not JSON: ${err instanceof Error ? err.message : String(err)}` });
+    problems.push({ problem: 'bad-manifest', detail: `${MANIFEST_FILE} is not JSON: ${errorMessage(err)}` });
   }
   if (!isRecord(manifest)) {
     if (manifest !== undefined) problems.push({ problem: 'bad-manifest', detail: `${MANIFEST_FILE} is not an object` });
@@ -176,12 +177,16 @@ export async function verifyExport(dir: string, options: VerifyExportOptions = {
         problems.push({ file: file.name, problem: 'missing', detail: 'not a regular file' });
         continue;
       }
+      if (info.size !== file.bytes) {
+        // A file of another size has changed whatever its hash: it is not read.
+        problems.push({ file: file.name, problem: 'changed', detail: `${info.size} bytes, the manifest says ${file.bytes}` });
+        continue;
+      }
       const sha256 = await sha256Of(path);
-      if (info.size !== file.bytes) problems.push({ file: file.name, problem: 'changed', detail: `${info.size} bytes, the manifest says ${file.bytes}` });
-      else if (sha256 !== file.sha256) problems.push({ file: file.name, problem: 'changed', detail: `SHA-256 ${sha256}, the manifest says ${file.sha256}` });
+      if (sha256 !== file.sha256) problems.push({ file: file.name, problem: 'changed', detail: `SHA-256 ${sha256}, the manifest says ${file.sha256}` });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      problems.push({ file: file.name, problem: 'missing', detail: code === 'ENOENT' ? 'not in the directory' : `unreadable: ${err instanceof Error ? err.message : String(err)}` });
+      problems.push({ file: file.name, problem: 'missing', detail: code === 'ENOENT' ? 'not in the directory' : `unreadable: ${errorMessage(err)}` });
     }
   }
   const listed = new Set([MANIFEST_FILE, ...files.map((f) => f.name)]);

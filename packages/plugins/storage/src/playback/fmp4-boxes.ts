@@ -1,5 +1,6 @@
-// Just enough ISO BMFF reading to play recorded fMP4 back: the tracks of an init segment, and the decode times of a
-// fragment, rewritten in place so that fragments of many segment files make one continuous stream.
+// Just enough ISO BMFF reading for recorded fMP4: the tracks of an init segment, and the decode times of a fragment,
+// checked box by box so that crash repair can tell a whole fragment from a torn one (scanFragments), and rewritten in
+// place so that fragments of many segment files play as one continuous stream.
 import type { TrackInfo } from '@argus/core';
 import { codecsParam } from '@argus/core/media';
 
@@ -9,6 +10,8 @@ export interface InitTrack {
   readonly timescale: number;
   /** `trex` default sample duration, used when neither `tfhd` nor `trun` give one. */
   readonly defaultDuration: number;
+  /** Handler type (`hdlr`): `vide`, `soun`... */
+  readonly handler: string;
   /** Sample entry type: `avc1`, `hvc1`, `mp4a`... */
   readonly format: string;
   /** The track as Argus describes it, when its codec configuration could be read (for the MIME type). */
@@ -22,7 +25,8 @@ export interface InitInfo {
   readonly mimeType?: string;
 }
 
-interface Box {
+/** A box header: its type and where it, and its payload, lie. */
+export interface Box {
   readonly type: string;
   /** Offset of the box header. */
   readonly start: number;
@@ -40,39 +44,56 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function fourcc(bytes: Uint8Array, at: number): string {
-  return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
+function fourcc(dv: DataView, at: number): string {
+  return String.fromCharCode(dv.getUint8(at), dv.getUint8(at + 1), dv.getUint8(at + 2), dv.getUint8(at + 3));
 }
 
-/** The boxes laid end to end in `[start, end)`. */
-function children(bytes: Uint8Array, start: number, end: number): Box[] {
-  const dv = view(bytes);
+/**
+ * The box at `offset` when its header is readable and it lies wholly within `[offset, limit)`; `undefined` otherwise.
+ * Size 0 ("to the end of the file") counts as unreadable: Argus never writes it, and in a torn file it cannot be
+ * trusted.
+ */
+export function boxAt(dv: DataView, offset: number, limit: number): Box | undefined {
+  if (limit - offset < 8) return undefined;
+  let size = dv.getUint32(offset);
+  let body = offset + 8;
+  if (size === 1) {
+    if (limit - offset < 16) return undefined;
+    size = Number(dv.getBigUint64(offset + 8));
+    body = offset + 16;
+  }
+  if (size < body - offset || offset + size > limit) return undefined;
+  return { type: fourcc(dv, offset + 4), start: offset, body, end: offset + size };
+}
+
+/**
+ * The boxes laid end to end in `[start, end)`.
+ *
+ * @throws BoxFormatError when one is unreadable or overruns `end`.
+ */
+function children(dv: DataView, start: number, end: number): Box[] {
   const out: Box[] = [];
-  let at = start;
-  while (at + 8 <= end) {
-    let size = dv.getUint32(at);
-    let body = at + 8;
-    if (size === 1) {
-      if (at + 16 > end) throw new BoxFormatError(`truncated 64-bit box size at ${at}`);
-      size = Number(dv.getBigUint64(at + 8));
-      body = at + 16;
-    } else if (size === 0) {
-      size = end - at;
-    }
-    if (size < body - at || at + size > end) throw new BoxFormatError(`box "${fourcc(bytes, at + 4)}" at ${at} overruns its parent`);
-    out.push({ type: fourcc(bytes, at + 4), start: at, body, end: at + size });
-    at += size;
+  for (let at = start; at < end; ) {
+    const box = boxAt(dv, at, end);
+    if (box === undefined) throw new BoxFormatError(`no whole box at byte ${at} (its parent ends at ${end})`);
+    out.push(box);
+    at = box.end;
   }
   return out;
 }
 
-function child(bytes: Uint8Array, parent: Box, type: string): Box | undefined {
-  return children(bytes, parent.body, parent.end).find((b) => b.type === type);
+function child(dv: DataView, parent: Box, type: string): Box | undefined {
+  return children(dv, parent.body, parent.end).find((b) => b.type === type);
 }
 
 function need(box: Box | undefined, what: string): Box {
   if (box === undefined) throw new BoxFormatError(`no ${what} box`);
   return box;
+}
+
+/** Throws unless the payload of `box` holds `bytes` bytes from `at`. */
+function fits(box: Box, at: number, bytes: number): void {
+  if (at + bytes > box.end) throw new BoxFormatError(`${box.type} box at byte ${box.start} is too short`);
 }
 
 /** Parameter sets in an `avcC`. */
@@ -132,16 +153,17 @@ function esdsConfig(bytes: Uint8Array, box: Box): Uint8Array | undefined {
 }
 
 function trackInfoOf(bytes: Uint8Array, entry: Box, id: number, timescale: number): TrackInfo | undefined {
+  const dv = view(bytes);
   if (entry.type === 'avc1' || entry.type === 'avc3' || entry.type === 'hvc1' || entry.type === 'hev1') {
     const h264 = entry.type.startsWith('avc');
-    const configs = children(bytes, entry.body + 78, entry.end);
+    const configs = children(dv, entry.body + 78, entry.end);
     const config = configs.find((b) => b.type === (h264 ? 'avcC' : 'hvcC'));
     if (config === undefined) return undefined;
     const parameterSets = h264 ? avcParameterSets(bytes, config) : hevcParameterSets(bytes, config);
     return { id, kind: 'video', codec: h264 ? 'h264' : 'h265', timescale, parameterSets };
   }
   if (entry.type === 'mp4a') {
-    const esds = children(bytes, entry.body + 28, entry.end).find((b) => b.type === 'esds');
+    const esds = children(dv, entry.body + 28, entry.end).find((b) => b.type === 'esds');
     const config = esds === undefined ? undefined : esdsConfig(bytes, esds);
     return config === undefined ? undefined : { id, kind: 'audio', codec: 'aac', timescale, config };
   }
@@ -151,30 +173,48 @@ function trackInfoOf(bytes: Uint8Array, entry: Box, id: number, timescale: numbe
 /**
  * Reads the tracks of an init segment (`ftyp` + `moov`).
  *
- * @throws BoxFormatError when there is no `moov`, or a track lacks `tkhd`/`mdhd`.
+ * @throws BoxFormatError when there is no `moov`, a box is unreadable, or a track lacks `tkhd`, `mdhd`, `hdlr` or
+ *   `minf`.
  */
 export function parseInit(bytes: Uint8Array): InitInfo {
   const dv = view(bytes);
-  const moov = need(children(bytes, 0, bytes.byteLength).find((b) => b.type === 'moov'), 'moov');
+  const moov = need(children(dv, 0, bytes.byteLength).find((b) => b.type === 'moov'), 'moov');
+  const inMoov = children(dv, moov.body, moov.end);
   const trex = new Map<number, number>();
-  const mvex = child(bytes, moov, 'mvex');
+  const mvex = inMoov.find((b) => b.type === 'mvex');
   if (mvex !== undefined) {
-    for (const box of children(bytes, mvex.body, mvex.end)) if (box.type === 'trex') trex.set(dv.getUint32(box.body + 4), dv.getUint32(box.body + 12));
+    for (const box of children(dv, mvex.body, mvex.end)) {
+      if (box.type === 'trex' && box.body + 16 <= box.end) trex.set(dv.getUint32(box.body + 4), dv.getUint32(box.body + 12));
+    }
   }
   const tracks: InitTrack[] = [];
-  for (const trak of children(bytes, moov.body, moov.end)) {
+  for (const trak of inMoov) {
     if (trak.type !== 'trak') continue;
-    const tkhd = need(child(bytes, trak, 'tkhd'), 'tkhd');
-    const trackId = dv.getUint32(tkhd.body + (bytes[tkhd.body] === 1 ? 20 : 12));
-    const mdia = need(child(bytes, trak, 'mdia'), 'mdia');
-    const mdhd = need(child(bytes, mdia, 'mdhd'), 'mdhd');
-    const timescale = dv.getUint32(mdhd.body + (bytes[mdhd.body] === 1 ? 20 : 12));
+    const tkhd = need(child(dv, trak, 'tkhd'), 'tkhd');
+    const idAt = tkhd.body + (dv.getUint8(tkhd.body) === 1 ? 20 : 12);
+    fits(tkhd, idAt, 4);
+    const trackId = dv.getUint32(idAt);
+    const mdia = need(child(dv, trak, 'mdia'), 'mdia');
+    const inMdia = children(dv, mdia.body, mdia.end);
+    const mdhd = need(inMdia.find((b) => b.type === 'mdhd'), 'mdhd');
+    const scaleAt = mdhd.body + (dv.getUint8(mdhd.body) === 1 ? 20 : 12);
+    fits(mdhd, scaleAt, 4);
+    const timescale = dv.getUint32(scaleAt);
     if (timescale === 0) throw new BoxFormatError(`track ${trackId} has timescale 0`);
-    const stbl = child(bytes, need(child(bytes, mdia, 'minf'), 'minf'), 'stbl');
-    const stsd = stbl === undefined ? undefined : child(bytes, stbl, 'stsd');
-    const entry = stsd === undefined ? undefined : children(bytes, stsd.body + 8, stsd.end)[0];
+    const hdlr = need(inMdia.find((b) => b.type === 'hdlr'), 'hdlr');
+    fits(hdlr, hdlr.body, 12);
+    const stbl = child(dv, need(inMdia.find((b) => b.type === 'minf'), 'minf'), 'stbl');
+    const stsd = stbl === undefined ? undefined : child(dv, stbl, 'stsd');
+    const entry = stsd === undefined ? undefined : children(dv, stsd.body + 8, stsd.end)[0];
     const info = entry === undefined ? undefined : safely(() => trackInfoOf(bytes, entry, trackId, timescale));
-    tracks.push({ trackId, timescale, defaultDuration: trex.get(trackId) ?? 0, format: entry?.type ?? '', ...(info === undefined ? {} : { info }) });
+    tracks.push({
+      trackId,
+      timescale,
+      handler: fourcc(dv, hdlr.body + 8),
+      defaultDuration: trex.get(trackId) ?? 0,
+      format: entry?.type ?? '',
+      ...(info === undefined ? {} : { info }),
+    });
   }
   if (tracks.length === 0) throw new BoxFormatError('the moov has no tracks');
   const infos = tracks.flatMap((t) => (t.info === undefined ? [] : [t.info]));
@@ -208,51 +248,69 @@ export interface FragmentInfo {
 }
 
 /**
- * Reads a fragment's `mfhd` and, per `traf`, its `tfdt` and the summed sample durations of its `trun`s.
+ * Reads a fragment's `mfhd` and, per `traf`, its `tfdt` and the summed sample durations of its `trun`s. Every field
+ * read is checked against its box, and the samples against the `mdat` (offsets from the `moof`, as Argus and MSE
+ * write them), so that a torn or corrupt fragment is refused rather than read past.
  *
- * @throws BoxFormatError when the bytes do not open with a `moof` holding an `mfhd` and `traf`s with `tfhd`/`tfdt`.
+ * @throws BoxFormatError when the bytes do not open with a `moof` and its `mdat`, the `moof` lacks an `mfhd` or a
+ *   `traf`, a `traf` lacks `tfhd`/`tfdt` or names a track the init segment does not have, or a sample lies outside
+ *   its box or the `mdat`.
  */
 export function parseFragment(bytes: Uint8Array, init: InitInfo): FragmentInfo {
   const dv = view(bytes);
-  const top = children(bytes, 0, bytes.byteLength);
-  const moof = top[0];
+  const [moof, mdat] = children(dv, 0, bytes.byteLength);
   if (moof?.type !== 'moof') throw new BoxFormatError(`expected a moof, found "${moof?.type ?? 'nothing'}"`);
+  if (mdat?.type !== 'mdat') throw new BoxFormatError(`expected an mdat after the moof, found "${mdat?.type ?? 'nothing'}"`);
   let mfhdAt = -1;
   const runs: TrackRun[] = [];
-  for (const box of children(bytes, moof.body, moof.end)) {
-    if (box.type === 'mfhd') mfhdAt = box.body;
+  for (const box of children(dv, moof.body, moof.end)) {
+    if (box.type === 'mfhd') {
+      fits(box, box.body, 8);
+      mfhdAt = box.body;
+    }
     if (box.type !== 'traf') continue;
-    const parts = children(bytes, box.body, box.end);
+    const parts = children(dv, box.body, box.end);
     const tfhd = need(parts.find((b) => b.type === 'tfhd'), 'tfhd');
     const tfdt = need(parts.find((b) => b.type === 'tfdt'), 'tfdt');
+    fits(tfhd, tfhd.body, 8);
     const tfhdFlags = dv.getUint32(tfhd.body) & 0xffffff;
     const trackId = dv.getUint32(tfhd.body + 4);
-    let at = tfhd.body + 8;
-    if (tfhdFlags & 0x01) at += 8;
-    if (tfhdFlags & 0x02) at += 4;
     const track = init.tracks.find((t) => t.trackId === trackId);
     if (track === undefined) throw new BoxFormatError(`traf of track ${trackId}, which the init segment does not have`);
-    const defaultDuration = tfhdFlags & 0x08 ? dv.getUint32(at) : track.defaultDuration;
-    const decodeTime = bytes[tfdt.body] === 1 ? Number(dv.getBigUint64(tfdt.body + 4)) : dv.getUint32(tfdt.body + 4);
+    let defaultDuration = track.defaultDuration;
+    if (tfhdFlags & 0x08) {
+      const at = tfhd.body + 8 + (tfhdFlags & 0x01 ? 8 : 0) + (tfhdFlags & 0x02 ? 4 : 0);
+      fits(tfhd, at, 4);
+      defaultDuration = dv.getUint32(at);
+    }
+    const v1 = dv.getUint8(tfdt.body) === 1;
+    fits(tfdt, tfdt.body, v1 ? 12 : 8);
+    const decodeTime = v1 ? Number(dv.getBigUint64(tfdt.body + 4)) : dv.getUint32(tfdt.body + 4);
     let duration = 0;
     let samples = 0;
     for (const trun of parts) {
       if (trun.type !== 'trun') continue;
+      fits(trun, trun.body, 8);
       const flags = dv.getUint32(trun.body) & 0xffffff;
       const count = dv.getUint32(trun.body + 4);
       let p = trun.body + 8 + (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
       const stride = (flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0) + (flags & 0x400 ? 4 : 0) + (flags & 0x800 ? 4 : 0);
-      if (p + count * stride > trun.end) throw new BoxFormatError(`trun of track ${trackId} overruns its box`);
-      if (flags & 0x100) {
-        for (let i = 0; i < count; i++, p += stride) duration += dv.getUint32(p);
-      } else {
-        duration += count * defaultDuration;
+      fits(trun, p, count * stride);
+      let sampleBytes = 0;
+      for (let i = 0; i < count; i++, p += stride) {
+        duration += flags & 0x100 ? dv.getUint32(p) : defaultDuration;
+        if (flags & 0x200) sampleBytes += dv.getUint32(p + (flags & 0x100 ? 4 : 0));
+      }
+      const dataAt = flags & 0x01 ? moof.start + dv.getInt32(trun.body + 8) : mdat.body;
+      if (dataAt < mdat.body || dataAt + sampleBytes > mdat.end) {
+        throw new BoxFormatError(`trun of track ${trackId} places ${sampleBytes} bytes of samples outside the mdat`);
       }
       samples += count;
     }
     runs.push({ trackId, tfdtAt: tfdt.body, decodeTime, duration, samples });
   }
   if (mfhdAt < 0) throw new BoxFormatError('the moof has no mfhd');
+  if (runs.length === 0) throw new BoxFormatError('the moof has no traf');
   return { mfhdAt, runs };
 }
 
@@ -299,7 +357,7 @@ export class FragmentRetimer {
       const timescale = this.#timescale(run.trackId);
       const end = this.#ends.get(run.trackId) ?? 0;
       const time = Math.max(end, run.decodeTime + Math.round(this.#shiftSeconds * timescale));
-      if (bytes[run.tfdtAt] === 1) dv.setBigUint64(run.tfdtAt + 4, BigInt(time));
+      if (dv.getUint8(run.tfdtAt) === 1) dv.setBigUint64(run.tfdtAt + 4, BigInt(time));
       else if (time <= 0xffffffff) dv.setUint32(run.tfdtAt + 4, time);
       else throw new BoxFormatError(`decode time ${time} of track ${run.trackId} does not fit a 32-bit tfdt`);
       this.#ends.set(run.trackId, time + run.duration);

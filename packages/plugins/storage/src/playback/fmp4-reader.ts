@@ -54,6 +54,12 @@ class SegmentFile {
     return buffer;
   }
 
+  /** Reads the init segment at the head of the file. */
+  async readInit(): Promise<Uint8Array> {
+    if (this.segment.initSize <= 0) throw damaged(this.segment, 'the catalogue lists no init segment');
+    return this.read(0, this.segment.initSize);
+  }
+
   async close(): Promise<void> {
     await this.#handle.close().catch(() => undefined);
   }
@@ -61,10 +67,9 @@ class SegmentFile {
 
 /** Reads a segment's init segment with a short-lived handle. */
 async function readInit(tiers: ReadonlyMap<string, StorageTier>, segment: SegmentRecord): Promise<Uint8Array> {
-  if (segment.initSize <= 0) throw damaged(segment, 'the catalogue lists no init segment');
   const file = await SegmentFile.open(tiers, segment);
   try {
-    return await file.read(0, segment.initSize);
+    return await file.readInit();
   } finally {
     await file.close();
   }
@@ -130,12 +135,12 @@ export async function openPart(plan: readonly PlannedFragment[], start: number, 
         const { segment, fragment } = plan[i] as PlannedFragment;
         if (file?.segment !== segment) {
           await file?.close();
-          file = undefined;
-          if (segment !== first?.segment && !sameBytes(await readInit(tiers, segment), init)) {
+          // One handle per file: it checks the init segment, then reads the fragments.
+          file = await SegmentFile.open(tiers, segment);
+          if (segment !== first?.segment && !sameBytes(await file.readInit(), init)) {
             next = i;
             break;
           }
-          file = await SegmentFile.open(tiers, segment);
         }
         const data = await file.read(fragment.offset, fragment.size);
         try {

@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import type { StorageTier } from '../writer/storage-tier.js';
 import { ArgusError } from '@argus/core';
+import type { Catalogue } from '../catalogue/catalogue.js';
 import type { FragmentEntry, SegmentRecord, StreamChoice } from '../catalogue/records.js';
-
 
 /** One fragment chosen for playback, with the segment it belongs to. */
 export interface PlannedFragment {
@@ -30,7 +30,7 @@ export function checkRange(from: number, to: number, maxMs: number): void {
 }
 
 /** The stream asked for, else `main` when it has footage in the range, else `sub`. */
-export function chooseStream(segments: readonly SegmentRecord[], stream: StreamChoice | undefined): StreamChoice {
+function chooseStream(segments: readonly SegmentRecord[], stream: StreamChoice | undefined): StreamChoice {
   if (stream !== undefined) return stream;
   return segments.some((s) => s.stream === 'main') || !segments.some((s) => s.stream === 'sub') ? 'main' : 'sub';
 }
@@ -41,7 +41,7 @@ export function chooseStream(segments: readonly SegmentRecord[], stream: StreamC
  * vouches for (inside `size`, after the init segment) are taken, and a fragment that would step back in time (overlapping
  * segments) is skipped, so the result is monotonic.
  */
-export function planFragments(segments: readonly SegmentRecord[], from: number, to: number): PlannedFragment[] {
+function planFragments(segments: readonly SegmentRecord[], from: number, to: number): PlannedFragment[] {
   const ordered = [...segments].sort((a, b) => a.start - b.start);
   const out: PlannedFragment[] = [];
   let lastTime = -Infinity;
@@ -55,6 +55,16 @@ export function planFragments(segments: readonly SegmentRecord[], from: number, 
     }
   }
   return out;
+}
+
+/**
+ * One catalogue range read: the stream to play ({@link chooseStream}) and its fragments that play `[from, to)`
+ * ({@link planFragments}); an empty plan when the camera has no recording there.
+ */
+export async function planRange(catalogue: Catalogue, camera: string, from: number, to: number, stream: StreamChoice | undefined): Promise<{ stream: StreamChoice; plan: PlannedFragment[] }> {
+  const segments = await catalogue.segments(camera, from, to);
+  const chosen = chooseStream(segments, stream);
+  return { stream: chosen, plan: planFragments(segments.filter((s) => s.stream === chosen), from, to) };
 }
 
 /** Resolves tiers by name. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hasErrorCode } from '@argus/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalogue } from '../catalogue/catalogue.js';
-import { parseFragment, parseInit } from './fmp4-boxes.js';
+import { scanFragments } from '../writer/scan-fragments.js';
 import type { StorageTier } from '../writer/storage-tier.js';
 import { Playback } from './playback.js';
 import { collect, decodeFrames, h264Sample, packetsOf, probeVideo, recordSegments, T0, type RecordedSegment } from './recording-fixture.test-helper.js';
@@ -61,25 +61,9 @@ async function playToFile(name: string, camera: string, from: number, to: number
   return { file, stream, bytes };
 }
 
-/** Decode time and duration (track units) of each fragment of an fMP4 file held in memory. */
+/** Decode time and duration (track units) and sequence number of each fragment of an fMP4 file held in memory. */
 function fragmentTimes(bytes: Buffer): { time: number; duration: number; sequence: number }[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  let init: ReturnType<typeof parseInit> | undefined;
-  const out: { time: number; duration: number; sequence: number }[] = [];
-  while (at < bytes.length) {
-    const size = dv.getUint32(at);
-    const type = bytes.toString('latin1', at + 4, at + 8);
-    if (type === 'moov') init = parseInit(bytes.subarray(0, at + size));
-    if (type === 'moof' && init !== undefined) {
-      const mdatSize = dv.getUint32(at + size);
-      const info = parseFragment(new Uint8Array(bytes.subarray(at, at + size + mdatSize)), init);
-      const run = info.runs[0];
-      if (run !== undefined) out.push({ time: run.decodeTime, duration: run.duration, sequence: dv.getUint32(at + info.mfhdAt + 4) });
-    }
-    at += size;
-  }
-  return out;
+  return scanFragments(bytes).fragments.map((f) => ({ time: f.baseDecodeTime, duration: f.duration, sequence: f.sequence }));
 }
 
 describe('Playback.timeline', () => {

@@ -2,15 +2,7 @@ import { ArgusError, silentLogger, type Logger } from '@argus/core';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { EventMark, GapReason, SegmentRecord, StreamChoice } from '../catalogue/records.js';
 import { openPart } from './fmp4-reader.js';
-import {
-  checkRange,
-  chooseStream,
-  MAX_PLAY_RANGE_MS,
-  MAX_TIMELINE_RANGE_MS,
-  planFragments,
-  tierMap,
-  type PlannedFragment,
-} from './fragment-plan.js';
+import { checkRange, MAX_PLAY_RANGE_MS, MAX_TIMELINE_RANGE_MS, planRange, tierMap, type PlannedFragment } from './fragment-plan.js';
 import type { StorageTier } from '../writer/storage-tier.js';
 
 /** Segments closer than this are one recorded span on a timeline: a hole this short is not worth showing. */
@@ -198,17 +190,11 @@ export class Playback {
   /** One catalogue range read, the stream choice, and the fragments to play. */
   async #plan(camera: string, from: number, to: number, stream: StreamChoice | undefined): Promise<{ stream: StreamChoice; plan: PlannedFragment[] }> {
     checkRange(from, to, MAX_PLAY_RANGE_MS);
-    const segments = await this.#catalogue.segments(camera, from, to);
-    const chosen = chooseStream(segments, stream);
-    const plan = planFragments(
-      segments.filter((s) => s.stream === chosen),
-      from,
-      to,
-    );
-    if (plan.length === 0) {
+    const planned = await planRange(this.#catalogue, camera, from, to, stream);
+    if (planned.plan.length === 0) {
       throw new ArgusError('ARGUS_ERR_STORAGE_NO_RECORDING', { camera, from: new Date(from).toISOString(), to: new Date(to).toISOString() });
     }
-    return { stream: chosen, plan };
+    return planned;
   }
 }
 

@@ -3,7 +3,7 @@ import type { StorageTier } from '../writer/storage-tier.js';
 import { dirname, join } from 'node:path';
 import { ArgusError, errorMessage, silentLogger, systemClock, type Clock, type EventBus, type Logger } from '@argus/core';
 import type { Catalogue, SegmentId } from '../catalogue/catalogue.js';
-import type { SegmentRecord, SegmentSummary } from '../catalogue/records.js';
+import type { SegmentSummary } from '../catalogue/records.js';
 import type {} from '../storage-events.js';
 import type { EvidenceLocks } from './evidence-locks.js';
 
@@ -11,7 +11,6 @@ const DAY = 86_400_000;
 const GIB = 1024 ** 3;
 /** Span of catalogue read at once by the archive scan: some hundreds of one-minute segments. */
 const SCAN_WINDOW = 6 * 3_600_000;
-
 
 /** Retention of one camera group; the caller resolves a camera's group to its policy. Absent fields: no such rule. */
 export interface RetentionPolicy {
@@ -222,18 +221,7 @@ export class Retention {
         this.#logger.error({ err, camera }, 'no usable retention policy for camera; its age, size and archive rules skipped');
       }
     }
-    const skip = async (segment: SegmentSummary): Promise<boolean> => {
-      const id = idOf(segment);
-      if (this.#isWriting(segment)) {
-        writing.add(id);
-        return true;
-      }
-      if ((await this.#locks.holding(segment.camera, segment.start, segment.end, now)) !== undefined) {
-        locked.add(id);
-        return true;
-      }
-      return false;
-    };
+    const skip = (segment: SegmentSummary): Promise<boolean> => this.#held(segment, now, locked, writing);
 
     const archive = this.#tiers[1];
     const fast = this.#tiers[0]!;
@@ -267,7 +255,7 @@ export class Retention {
 
     for (const [camera, policy] of policies) {
       if (policy.maxBytes === undefined) continue;
-      let used = this.#catalogue.usage().reduce((sum, usage) => (usage.camera === camera ? sum + usage.bytes : sum), 0);
+      let used = this.#catalogue.cameraBytes(camera);
       if (used <= policy.maxBytes) continue;
       for await (const segment of this.#catalogue.cameraSegments(camera)) {
         if (used <= policy.maxBytes) break;
@@ -292,16 +280,7 @@ export class Retention {
       let floor = this.#floorOf(space);
       if (space.free < floor) {
         for await (const segment of this.#catalogue.oldestSegments()) {
-          if (segment.tier !== tier.name) continue;
-          const id = idOf(segment);
-          if (this.#isWriting(segment)) {
-            writing.add(id);
-            continue;
-          }
-          if ((await this.#locks.holding(segment.camera, segment.start, segment.end, now)) !== undefined) {
-            locked.add(id);
-            continue;
-          }
+          if (segment.tier !== tier.name || (await this.#held(segment, now, locked, writing))) continue;
           if ((await this.#delete(segment, 'free-space', report)) === undefined) continue;
           // The volume is asked again rather than trusting the record's size: the file may have been bigger or gone.
           space = await this.#space(tier, report);
@@ -325,6 +304,17 @@ export class Retention {
     }
   }
 
+  /** Whether a segment must stay: being written, or under an evidence lock at `now` (noted in `writing` / `locked`). */
+  async #held(segment: SegmentSummary, now: number, locked: Set<string>, writing: Set<string>): Promise<boolean> {
+    if (this.#isWriting(segment)) {
+      writing.add(idOf(segment));
+      return true;
+    }
+    if ((await this.#locks.holding(segment.camera, segment.start, segment.end, now)) === undefined) return false;
+    locked.add(idOf(segment));
+    return true;
+  }
+
   #floorOf(space: VolumeSpace): number {
     return Math.max((space.total * this.#floorPercent) / 100, this.#floorBytes);
   }
@@ -342,7 +332,7 @@ export class Retention {
    * Deletes a segment: its catalogue record first (the record removed says which file), then the file; a file already
    * gone is fine. Returns the record removed, if this call removed it (its bytes no longer count against the camera).
    */
-  async #delete(segment: SegmentSummary, rule: RetentionRule, report: RetentionReport): Promise<SegmentRecord | undefined> {
+  async #delete(segment: SegmentSummary, rule: RetentionRule, report: RetentionReport): Promise<SegmentSummary | undefined> {
     const id = idOf(segment);
     if (this.#busy.has(id)) return undefined;
     const tier = this.#tierByName.get(segment.tier);

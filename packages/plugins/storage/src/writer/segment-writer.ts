@@ -1,7 +1,7 @@
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorMessage, silentLogger, systemClock, type Clock, type EventBus, type Logger, type MediaPacket, type TrackInfo } from '@argus/core';
-import { Fmp4Muxer, H264_NAL, H265_NAL, h264NalType, h265NalType, parseH264Sps, parseH265Sps, sameBytes, type Fmp4Fragment } from '@argus/core/media';
+import { Fmp4Muxer, sameBytes, videoTrackFromParameterSets, type Fmp4Fragment } from '@argus/core/media';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { FragmentEntry, GapReason, SegmentRecord, StreamChoice } from '../catalogue/records.js';
 import type { StorageAlarmKind } from '../storage-events.js';
@@ -133,19 +133,15 @@ function sameTrack(current: TrackInfo, next: TrackInfo): boolean {
 /** Picture size from the track, else from its SPS. */
 function pictureSize(track: TrackInfo): { width?: number; height?: number } {
   if (track.width !== undefined && track.height !== undefined) return { width: track.width, height: track.height };
+  const codec = track.codec === 'h264' ? 'h264' : track.codec === 'h265' ? 'h265' : undefined;
+  if (codec === undefined) return {};
   try {
-    const sets = track.parameterSets ?? [];
-    if (track.codec === 'h264') {
-      const sps = sets.find((nal) => h264NalType(nal) === H264_NAL.SPS);
-      if (sps !== undefined) return parseH264Sps(sps);
-    } else if (track.codec === 'h265') {
-      const sps = sets.find((nal) => h265NalType(nal) === H265_NAL.SPS);
-      if (sps !== undefined) return parseH265Sps(sps);
-    }
+    const { width, height } = videoTrackFromParameterSets(codec, track.parameterSets ?? [], track.id);
+    return { width, height };
   } catch {
-    // A malformed SPS only costs the catalogue its picture size; the muxer reports it properly.
+    // No SPS, or a malformed one, only costs the catalogue its picture size; the muxer reports it properly.
+    return {};
   }
-  return {};
 }
 
 /**
