@@ -20,8 +20,9 @@ import {
   type TrackInfo,
 } from '@argus/core';
 import { snapshotJpeg, videoTrackFromParameterSets } from '@argus/core/media';
+import { httpScheme } from '@argus/driver-kit';
 import { parseFmp4Init } from './fmp4-demuxer.js';
-import { HlsFetcher } from './hls-fetcher.js';
+import { HlsFetcher, type HlsFetcherOptions } from './hls-fetcher.js';
 import { hlsSource, loadMediaPlaylist, SegmentLoader } from './hls-source.js';
 import { parsePlaylist, resolvePlaylistUri, type HlsPlaylist, type HlsSegment, type HlsVariant } from './parse-playlist.js';
 import { SegmentReader } from './segment-reader.js';
@@ -149,12 +150,12 @@ export class HlsDriver extends BaseDriver {
    * not 70, a playlist content type alone 50, a 401 on an explicit `.m3u8` path without credentials 30.
    */
   protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
-    const scheme = endpoint.scheme ?? 'http';
-    if (scheme !== 'http' && scheme !== 'https') return null;
+    const scheme = httpScheme(endpoint.scheme);
+    if (scheme === undefined) return null;
     const fetcher = new HlsFetcher({
       baseUrl: deviceUrl({ scheme, host: endpoint.host, port: endpoint.port }),
-      ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
-      ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
+      username: endpoint.username,
+      password: endpoint.password,
       timeoutMs: Math.min(options.timeoutMs, this.#options.timeoutMs ?? 10_000),
       logger: this.logger,
     });
@@ -212,13 +213,12 @@ export class HlsDriver extends BaseDriver {
   /** Loads the playlist (the path, or the first default path that has one) and plans the stream profiles. */
   protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
     const options = (config.options ?? {}) as HlsCameraOptions;
-    const timeoutMs = this.#options.timeoutMs;
-    const fetcherOptions = {
+    const fetcherOptions: HlsFetcherOptions = {
       baseUrl: deviceUrl({ scheme: options.scheme ?? 'http', host: config.host, port: config.port }),
-      ...(config.username === undefined ? {} : { username: config.username }),
-      ...(config.password === undefined ? {} : { password: config.password }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
+      username: config.username,
+      password: config.password,
+      timeoutMs: this.#options.timeoutMs,
+      rejectUnauthorized: options.rejectUnauthorized,
       logger: this.logger,
     };
     const fetcher = new HlsFetcher(fetcherOptions);

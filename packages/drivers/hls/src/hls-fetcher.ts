@@ -1,4 +1,4 @@
-import { ArgusError, silentLogger, type Logger } from '@argus/core';
+import { ArgusError, type Logger } from '@argus/core';
 import { DeviceHttpClient, type DeviceResponse } from '@argus/driver-kit';
 import type { HlsByteRange } from './parse-playlist.js';
 
@@ -117,11 +117,7 @@ export class HlsFetcher {
     let target = this.#check(url);
     for (let hop = 0; ; hop++) {
       if (this.#closed) throw new TypeError('HlsFetcher is closed');
-      const res = await this.#client(target.origin).request({
-        path: `${target.pathname}${target.search}`,
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
+      const res = await this.#client(target.origin).request({ path: `${target.pathname}${target.search}`, headers: options.headers, signal: options.signal });
       const location = res.headers['location'];
       if (REDIRECTS.has(res.status) && location !== undefined && hop < MAX_REDIRECTS) {
         target = this.#check(new URL(location, target).toString());
@@ -160,15 +156,15 @@ export class HlsFetcher {
       }
     }
     const o = this.#options;
+    // Credentials go to the configured origin only, never to a CDN a playlist or a redirect points to.
     client = new DeviceHttpClient({
       baseUrl: origin,
-      ...(own && o.username !== undefined ? { username: o.username } : {}),
-      ...(own && o.password !== undefined ? { password: o.password } : {}),
-      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(own ? { username: o.username, password: o.password } : {}),
+      timeoutMs: o.timeoutMs,
       maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 * 1024,
-      logger: o.logger ?? silentLogger(),
+      logger: o.logger,
       connections: 4,
-      ...(o.rejectUnauthorized === undefined ? {} : { tls: { rejectUnauthorized: o.rejectUnauthorized } }),
+      tls: { rejectUnauthorized: o.rejectUnauthorized },
     });
     this.#clients.set(origin, client);
     return client;

@@ -1,6 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Observable } from 'rxjs';
-import { ArgusError, hasErrorCode, isTransient, silentLogger, type Logger, type MediaPacket } from '@argus/core';
+import { ArgusError, errorMessage, hasErrorCode, isTransient, silentLogger, type Logger, type MediaPacket } from '@argus/core';
 import type { HlsFetcher } from './hls-fetcher.js';
 import { HlsTimeline, type HlsTimelineStats } from './hls-timeline.js';
 import { parsePlaylist, resolvePlaylistUri, type HlsMasterPlaylist, type HlsMediaPlaylist, type HlsSegment, type HlsVariant } from './parse-playlist.js';
@@ -166,20 +167,9 @@ export class SegmentLoader {
   }
 }
 
+/** Waits `ms`, or less when `signal` aborts; never rejects. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return delay(Math.max(0, ms), undefined, { signal }).catch(() => undefined);
 }
 
 /** Errors after which a later reload may succeed: the network, a timeout, a broken or missing playlist. */
@@ -247,7 +237,7 @@ export function hlsSource(options: HlsSourceOptions): HlsSourceObservable {
           stats.playlistFailures += 1;
           reloadFailures += 1;
           if (!loaded || !retryable(err) || reloadFailures >= maxReloadFailures) throw err;
-          logger.warn({ playlist: redact(playlistUrl), failures: reloadFailures, reason: (err as Error).message }, 'HLS playlist reload failed; retrying');
+          logger.warn({ playlist: redact(playlistUrl), failures: reloadFailures, reason: errorMessage(err) }, 'HLS playlist reload failed; retrying');
           await sleep(tracker.reloadDelayMs(false), signal);
           continue;
         }
@@ -266,7 +256,7 @@ export function hlsSource(options: HlsSourceOptions): HlsSourceObservable {
               stats.segmentsFailed += 1;
               segmentFailures += 1;
               if (!retryable(err) || segmentFailures >= maxSegmentFailures) throw err;
-              logger.warn({ segment: segment.mediaSequence, failures: segmentFailures, reason: (err as Error).message }, 'HLS segment skipped');
+              logger.warn({ segment: segment.mediaSequence, failures: segmentFailures, reason: errorMessage(err) }, 'HLS segment skipped');
             }
           }
           if (packets === undefined) {

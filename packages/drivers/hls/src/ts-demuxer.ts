@@ -1,4 +1,5 @@
 import { ArgusError } from '@argus/core';
+import { joinChunks } from '@argus/core/media';
 
 /** MPEG-TS `stream_type` values the HLS reader understands. */
 export const TS_STREAM_TYPE = Object.freeze({
@@ -188,7 +189,7 @@ export class TsDemuxer {
 
   #finish(state: PesState, out: TsPes[]): void {
     if (state.bytes === 0) return;
-    const bytes = concat(state.chunks, state.bytes);
+    const bytes = joinChunks(state.chunks);
     state.chunks = [];
     state.bytes = 0;
     const expected = state.expected;
@@ -233,10 +234,10 @@ export class TsDemuxer {
       return;
     }
     if (state.bytes < 3) return;
-    const head = concat(state.chunks, Math.min(state.bytes, 3));
-    const sectionLength = (((head[1] as number) & 0x0f) << 8) | (head[2] as number);
+    const joined = joinChunks(state.chunks);
+    const sectionLength = (((joined[1] as number) & 0x0f) << 8) | (joined[2] as number);
     if (state.bytes < 3 + sectionLength) return;
-    const section = concat(state.chunks, state.bytes).subarray(0, 3 + sectionLength);
+    const section = joined.subarray(0, 3 + sectionLength);
     this.#sections.delete(pid);
     if (pid === 0) this.#pat(section);
     else this.#pmt(section);
@@ -278,19 +279,6 @@ export class TsDemuxer {
     }
     for (const pid of [...this.#streams.keys()]) if (!seen.has(pid)) this.#streams.delete(pid);
   }
-}
-
-function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
-  if (chunks.length === 1 && (chunks[0] as Uint8Array).length === bytes) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(bytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    const take = Math.min(chunk.length, bytes - offset);
-    out.set(chunk.subarray(0, take), offset);
-    offset += take;
-    if (offset >= bytes) break;
-  }
-  return out;
 }
 
 /** A 33-bit PES timestamp from its 5-byte field. */

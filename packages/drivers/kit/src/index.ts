@@ -5,13 +5,15 @@
  *
  * @packageDocumentation
  */
-export { DeviceHttpClient } from './http/device-http-client.js';
+export { DeviceHttpClient, pathForMessages } from './http/device-http-client.js';
 export type {
+  DeviceAddress,
   DeviceHttpClientOptions,
   DeviceRequest,
   DeviceResponse,
   DeviceStreamResponse,
 } from './http/device-http-client.js';
+export { httpScheme } from './http/http-scheme.js';
 export { HttpAuthServer } from './auth/http-auth-server.js';
 export type { HttpAuthCheck, HttpAuthServerOptions } from './auth/http-auth-server.js';
 export { HttpAuthenticator } from './auth/http-authenticator.js';

@@ -1,9 +1,8 @@
-import { ArgusError, deviceUrl, type Logger, type ProbeEndpoint, type ProbeMatch, type ProbeOptions } from '@argus/core';
+import { ArgusError, type ConnectConfig, type DeviceSession, type Logger, type ProbeEndpoint, type ProbeMatch, type ProbeOptions } from '@argus/core';
 import { isJpeg } from '@argus/core/media';
-import { DeviceHttpClient } from '@argus/driver-kit';
+import { DeviceHttpClient, httpScheme, pathForMessages } from '@argus/driver-kit';
 import { JPEG_DEFAULT_PATHS, MJPEG_DEFAULT_PATHS, type KnownImagePath } from './default-paths.js';
 import { findImagePath, type ImageEndpointKind } from './inspect-image-path.js';
-import { pathForMessages } from './mjpeg-frames.js';
 
 /** What each driver looks for at a bare address, and how its error names it: data, not branches. */
 const KINDS: Readonly<Record<ImageEndpointKind, { readonly defaults: readonly KnownImagePath[]; readonly noun: string }>> = {
@@ -13,37 +12,6 @@ const KINDS: Readonly<Record<ImageEndpointKind, { readonly defaults: readonly Kn
 
 function defaultPaths(kind: ImageEndpointKind): string[] {
   return KINDS[kind].defaults.map((p) => p.path);
-}
-
-/** The scheme of a probe endpoint if these drivers speak it (`http`, `https`, or none given), else `undefined`. */
-export function httpScheme(scheme: string | undefined): 'http' | 'https' | undefined {
-  if (scheme === undefined || scheme === '') return 'http';
-  const lower = scheme.toLowerCase();
-  return lower === 'http' || lower === 'https' ? lower : undefined;
-}
-
-/** Where a device is and who to be: what {@link imageHttpClient} needs. */
-export interface ImageDeviceAddress {
-  readonly host: string;
-  readonly port?: number;
-  readonly username?: string;
-  readonly password?: string;
-}
-
-/** The device client of both drivers: Digest/Basic as the device asks, typed errors. */
-export function imageHttpClient(
-  address: ImageDeviceAddress,
-  scheme: 'http' | 'https',
-  options: { timeoutMs: number; logger: Logger; connections?: number },
-): DeviceHttpClient {
-  return new DeviceHttpClient({
-    baseUrl: deviceUrl({ scheme, host: address.host, port: address.port }),
-    ...(address.username === undefined ? {} : { username: address.username }),
-    ...(address.password === undefined ? {} : { password: address.password }),
-    timeoutMs: options.timeoutMs,
-    logger: options.logger,
-    ...(options.connections === undefined ? {} : { connections: options.connections }),
-  });
 }
 
 /** What a driver's probe reports when {@link probeImageEndpoint} finds its kind of path. */
@@ -68,13 +36,13 @@ export async function probeImageEndpoint(endpoint: ProbeEndpoint, options: Probe
   if (scheme === undefined) return null;
   const explicit = endpoint.path !== undefined && endpoint.path !== '';
   const paths = explicit ? [endpoint.path!] : defaultPaths(target.kind);
-  const http = imageHttpClient(endpoint, scheme, { timeoutMs: options.timeoutMs, logger, connections: 1 });
+  const http = DeviceHttpClient.forDevice(endpoint, scheme, { timeoutMs: options.timeoutMs, logger, connections: 1 });
   try {
     const found = await findImagePath(http, target.kind, paths, {
       explicit,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
-      ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
+      username: endpoint.username,
     });
     if (found === undefined) return null;
     const { width, height } = found.size;
@@ -84,27 +52,60 @@ export async function probeImageEndpoint(endpoint: ProbeEndpoint, options: Probe
   }
 }
 
+/** A camera's image source as connect found it: the device client, the path, and where that is for messages. */
+export interface ImageSource {
+  /** The device client (Digest/Basic as the device asks); the session closes it. */
+  readonly http: DeviceHttpClient;
+  /** The configured path, else the first default path of the kind that serves it. */
+  readonly path: string;
+  /** `http.endpoint` and the path without its query, for errors. */
+  readonly endpoint: string;
+}
+
+/** What {@link connectImageSource} needs besides the camera's connection. */
+export interface ImageConnectTarget {
+  /** What the driver reads: an MJPEG stream or a JPEG. */
+  readonly kind: ImageEndpointKind;
+  /** The driver's manifest id, for the config error. */
+  readonly driver: string;
+  /** The camera's `options.scheme`; default http. */
+  readonly scheme: 'http' | 'https' | undefined;
+  /** Time for one request. */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
 /**
- * The path a connect uses: the configured one, else the first default path of the kind that serves it. Throws
- * `ARGUS_ERR_DRIVER_CONFIG_INVALID` ("set connection.path") when none does.
+ * The connect of both drivers up to their own session: opens the device client, finds the path (the configured one,
+ * else the first default path of the kind that serves it; none does: `ARGUS_ERR_DRIVER_CONFIG_INVALID`, "set
+ * connection.path"), and hands both to `open`. The client is closed when anything fails; otherwise the session
+ * `open` returns owns it.
  */
-export async function resolveImagePath(
-  http: DeviceHttpClient,
-  config: { readonly path?: string; readonly username?: string },
-  kind: ImageEndpointKind,
-  driver: string,
-  timeoutMs: number,
-): Promise<string> {
-  if (config.path !== undefined && config.path !== '') return config.path;
-  const paths = defaultPaths(kind);
-  const found = await findImagePath(http, kind, paths, { explicit: false, timeoutMs, ...(config.username === undefined ? {} : { username: config.username }) });
-  if (found === undefined) {
-    throw new ArgusError('ARGUS_ERR_DRIVER_CONFIG_INVALID', {
-      driver,
-      reason: `no path was given and none of the default paths (${paths.join(', ')}) serves ${KINDS[kind].noun}; set connection.path`,
-    });
+export async function connectImageSource(
+  config: ConnectConfig,
+  target: ImageConnectTarget,
+  open: (source: ImageSource) => Promise<DeviceSession>,
+): Promise<DeviceSession> {
+  const { kind, timeoutMs } = target;
+  const http = DeviceHttpClient.forDevice(config, target.scheme ?? 'http', { timeoutMs, logger: target.logger });
+  try {
+    let path = config.path;
+    if (path === undefined || path === '') {
+      const paths = defaultPaths(kind);
+      const found = await findImagePath(http, kind, paths, { explicit: false, timeoutMs, username: config.username });
+      if (found === undefined) {
+        throw new ArgusError('ARGUS_ERR_DRIVER_CONFIG_INVALID', {
+          driver: target.driver,
+          reason: `no path was given and none of the default paths (${paths.join(', ')}) serves ${KINDS[kind].noun}; set connection.path`,
+        });
+      }
+      path = found.path;
+    }
+    return await open({ http, path, endpoint: `${http.endpoint}${pathForMessages(path)}` });
+  } catch (err) {
+    await http.close();
+    throw err;
   }
-  return found.path;
 }
 
 /** GETs one snapshot: its body when that is a whole JPEG (SOI..EOI), else `ARGUS_ERR_DRIVER_PROTOCOL`. */

@@ -1,8 +1,8 @@
 import { ArgusError, hasErrorCode } from '@argus/core';
 import { isJpeg } from '@argus/core/media';
-import type { DeviceHttpClient, DeviceStreamResponse } from '@argus/driver-kit';
+import { pathForMessages, type DeviceHttpClient, type DeviceStreamResponse } from '@argus/driver-kit';
 import { parseJpegSize, type JpegSize } from './jpeg-size.js';
-import { MAX_JPEG_PART_BYTES, mjpegBoundary, mjpegFrames, pathForMessages } from './mjpeg-frames.js';
+import { IMAGE_ACCEPT, MAX_JPEG_PART_BYTES, mjpegBoundary, mjpegFrames } from './mjpeg-frames.js';
 
 /** What an HTTP path serves, as far as these drivers care. */
 export type ImageEndpointKind = 'mjpeg' | 'jpeg';
@@ -92,13 +92,7 @@ export async function inspectImagePath(http: DeviceHttpClient, path: string, opt
   const endpoint = `${http.endpoint}${pathForMessages(path)}`;
   let response: DeviceStreamResponse;
   try {
-    response = await http.stream({
-      path,
-      headers: { accept: 'multipart/x-mixed-replace, image/jpeg;q=0.9, */*;q=0.1' },
-      idleTimeoutMs: options.idleTimeoutMs ?? 3000,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    });
+    response = await http.stream({ path, headers: { accept: IMAGE_ACCEPT }, idleTimeoutMs: options.idleTimeoutMs ?? 3000, signal: options.signal, timeoutMs: options.timeoutMs });
   } catch (err) {
     if (hasErrorCode(err, 'ARGUS_ERR_DRIVER_AUTH')) return { kind: 'locked', path };
     if (hasErrorCode(err, 'ARGUS_ERR_DRIVER_REQUEST_FAILED')) {
@@ -106,8 +100,7 @@ export async function inspectImagePath(http: DeviceHttpClient, path: string, opt
     }
     throw err;
   }
-  const close = (): void => response.close();
-  options.signal?.addEventListener('abort', close, { once: true });
+  // The client closes the response when `signal` aborts.
   const contentType = response.headers['content-type'] ?? '';
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   const intended: ImageEndpointKind | undefined = type.startsWith('multipart/') ? 'mjpeg' : type.startsWith('image/') ? 'jpeg' : undefined;
@@ -139,7 +132,6 @@ export async function inspectImagePath(http: DeviceHttpClient, path: string, opt
     }
     throw err;
   } finally {
-    options.signal?.removeEventListener('abort', close);
     response.close();
   }
 }

@@ -5,18 +5,9 @@ import type { CameraFarm } from '@argus/driver-simulated';
 import { MjpegEmulator } from './emulator/index.js';
 import { jpeg } from './index.js';
 import { FARM_CAMERA, startFarm } from './test/farm.test-helper.js';
-import { annexB, ffprobeDecode, firstPackets } from './test/media.test-helper.js';
+import { annexB, failure, ffprobeDecode, firstPackets } from './test/media.test-helper.js';
 
 const components = { logger: silentLogger(), clock: systemClock };
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('jpeg driver against MjpegEmulator', () => {
   let farm: CameraFarm;

@@ -14,9 +14,8 @@ import {
   type StreamProfile,
 } from '@argus/core';
 import { jpegPollingSource } from '@argus/core/media';
-import { fetchJpeg, imageHttpClient, probeImageEndpoint, resolveImagePath } from './image-endpoint.js';
+import { connectImageSource, fetchJpeg, probeImageEndpoint } from './image-endpoint.js';
 import { parseJpegSize, type JpegSize } from './jpeg-size.js';
-import { pathForMessages } from './mjpeg-frames.js';
 
 /** Options of {@link jpeg}: defaults for every camera of this driver. */
 export interface JpegDriverOptions {
@@ -76,14 +75,12 @@ export class JpegDriver extends BaseDriver {
     return probeImageEndpoint(endpoint, options, { kind: 'jpeg', driver: MANIFEST.id, score: JPEG_PROBE_SCORE, cameraType: 28 }, this.logger);
   }
 
-  protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
+  protected doConnect(config: ConnectConfig): Promise<DeviceSession> {
     const options = (config.options ?? {}) as JpegCameraOptions;
     const fps = options.fps ?? this.#options.fps ?? DEFAULT_FPS;
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const http = imageHttpClient(config, options.scheme ?? 'http', { timeoutMs, logger: this.logger });
-    try {
-      const path = await resolveImagePath(http, config, 'jpeg', MANIFEST.id, timeoutMs);
-      const endpoint = `${http.endpoint}${pathForMessages(path)}`;
+    const target = { kind: 'jpeg', driver: MANIFEST.id, scheme: options.scheme, timeoutMs, logger: this.logger } as const;
+    return connectImageSource(config, target, async ({ http, path, endpoint }) => {
       const take = async (): Promise<{ jpeg: Uint8Array; size: JpegSize }> => {
         const jpeg = await fetchJpeg(http, path);
         return { jpeg, size: parseJpegSize(jpeg, endpoint) };
@@ -93,7 +90,7 @@ export class JpegDriver extends BaseDriver {
 
       // jpegPollingSource's fetch hook, answered by the device client so Digest works (its own auth is Basic only).
       const fetchWithClient: typeof fetch = async (_input, init) => {
-        const reply = await http.request({ path, timeoutMs, ...(init?.signal ? { signal: init.signal } : {}) });
+        const reply = await http.request({ path, timeoutMs, signal: init?.signal ?? undefined });
         const empty = reply.status === 204 || reply.status === 205 || reply.status === 304;
         return new Response(empty ? null : reply.body, { status: reply.status, headers: { 'content-type': reply.headers['content-type'] ?? '' } });
       };
@@ -118,10 +115,7 @@ export class JpegDriver extends BaseDriver {
         },
         () => http.close(),
       );
-    } catch (err) {
-      await http.close();
-      throw err;
-    }
+    });
   }
 }
 

@@ -7,7 +7,7 @@ import { MjpegEmulator, mjpegPart } from './emulator/index.js';
 import { jpeg, mjpeg } from './index.js';
 import { FARM_CAMERA, startFarm } from './test/farm.test-helper.js';
 import { testJpeg } from './test/jpeg.test-helper.js';
-import { annexB, ffprobeDecode, firstPackets, streamError } from './test/media.test-helper.js';
+import { annexB, failure, ffprobeDecode, firstPackets, streamError } from './test/media.test-helper.js';
 import { rawHttpServer } from './test/raw-server.test-helper.js';
 
 const components = { logger: silentLogger(), clock: systemClock };
@@ -27,15 +27,6 @@ async function waitUntil(condition: () => boolean, what: string, ms = 10_000): P
 /** Stream requests the emulator answered with 200. */
 function streamRequests(emulator: MjpegEmulator): number {
   return emulator.requests.filter((r) => r.path === emulator.streamPath && r.status === 200).length;
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('mjpeg driver against MjpegEmulator', () => {

@@ -16,11 +16,10 @@ import {
   type Snapshot,
   type StreamProfile,
 } from '@argus/core';
-import type { DeviceHttpClient } from '@argus/driver-kit';
-import { fetchJpeg, imageHttpClient, probeImageEndpoint, resolveImagePath } from './image-endpoint.js';
+import { connectImageSource, fetchJpeg, probeImageEndpoint, type ImageSource } from './image-endpoint.js';
 import { jpegStreamSource } from './jpeg-stream-source.js';
 import { parseJpegSize, type JpegSize } from './jpeg-size.js';
-import { openMjpegFrames, pathForMessages, type JpegFrame } from './mjpeg-frames.js';
+import { openMjpegFrames, type JpegFrame } from './mjpeg-frames.js';
 
 /** Options of {@link mjpeg}: defaults for every camera of this driver. */
 export interface MjpegDriverOptions {
@@ -86,29 +85,29 @@ export class MjpegDriver extends BaseDriver {
   readonly manifest = MANIFEST;
   protected override readonly optionsSchema = MjpegCameraOptionsSchema;
   readonly #options: MjpegDriverOptions;
+  readonly #timeoutMs: number;
 
   constructor(options: MjpegDriverOptions, components: DriverComponents) {
     super(components);
     if (options.fps !== undefined && !(options.fps > 0 && options.fps <= 60)) throw new RangeError(`fps must be within (0, 60], got ${options.fps}`);
     this.#options = options;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   protected doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
     return probeImageEndpoint(endpoint, options, { kind: 'mjpeg', driver: MANIFEST.id, score: MJPEG_PROBE_SCORE, cameraType: 27 }, this.logger);
   }
 
-  protected async doConnect(config: ConnectConfig): Promise<DeviceSession> {
+  protected doConnect(config: ConnectConfig): Promise<DeviceSession> {
     const options = (config.options ?? {}) as MjpegCameraOptions;
     const maxFps = options.fps ?? this.#options.fps ?? DEFAULT_FPS;
     const transcode = options.transcode ?? true;
     const stallTimeoutMs = this.#options.stallTimeoutMs ?? 10_000;
-    const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const http = imageHttpClient(config, options.scheme ?? 'http', { timeoutMs, logger: this.logger });
-    try {
-      const path = await resolveImagePath(http, config, 'mjpeg', MANIFEST.id, timeoutMs);
-      const endpoint = `${http.endpoint}${pathForMessages(path)}`;
+    const target = { kind: 'mjpeg', driver: MANIFEST.id, scheme: options.scheme, timeoutMs: this.#timeoutMs, logger: this.logger } as const;
+    return connectImageSource(config, target, async (source) => {
+      const { http, path, endpoint } = source;
       // Reading the first JPEGs proves the stream works and the credentials pass before the session is handed out.
-      const sample = await this.#sample(http, path);
+      const sample = await this.#sample(source);
       let size = sample.size;
       const fps = sample.fps === undefined ? maxFps : Math.min(maxFps, sample.fps);
       // A keyframe every two seconds at the rate the camera really sends (not at the cap), for viewers joining.
@@ -137,7 +136,7 @@ export class MjpegDriver extends BaseDriver {
 
       const snapshot = async (): Promise<Snapshot> => {
         if (options.snapshotPath !== undefined) return { contentType: 'image/jpeg', data: await fetchJpeg(http, options.snapshotPath) };
-        const frame = liveStreams > 0 ? await nextLiveFrame() : (await this.#sample(http, path, 1)).first;
+        const frame = liveStreams > 0 ? await nextLiveFrame() : (await this.#sample(source, 1)).first;
         size = parseJpegSize(frame.jpeg, endpoint);
         return { contentType: 'image/jpeg', data: frame.jpeg };
       };
@@ -154,7 +153,8 @@ export class MjpegDriver extends BaseDriver {
                   openStream: (profileId: string) => {
                     if (profileId !== 'main') throw new TypeError(`Unknown stream profile "${profileId}"`);
                     const packets$ = jpegStreamSource(
-                      (signal) => openMjpegFrames(http, path, { signal, clock: this.clock, idleTimeoutMs: stallTimeoutMs }),
+                      // jpegStreamSource's stall watchdog judges a silent camera (and closes the connection): no idle timer per chunk here.
+                      (signal) => openMjpegFrames(http, path, { signal, clock: this.clock }),
                       { maxFps, gop, endpoint, stallTimeoutMs, onFrame, logger: this.logger },
                     );
                     return new Observable<MediaPacket>((subscriber) => {
@@ -172,20 +172,16 @@ export class MjpegDriver extends BaseDriver {
         },
         () => http.close(),
       );
-    } catch (err) {
-      await http.close();
-      throw err;
-    }
+    });
   }
 
   /** Reads up to `count` JPEGs (within {@link RATE_WINDOW_MS} of the first) and closes the stream. */
-  async #sample(http: DeviceHttpClient, path: string, count = 3): Promise<StreamSample> {
-    const endpoint = `${http.endpoint}${pathForMessages(path)}`;
+  async #sample({ http, path, endpoint }: ImageSource, count = 3): Promise<StreamSample> {
     const abort = new AbortController();
     const times: number[] = [];
     let first: JpegFrame | undefined;
     let window: NodeJS.Timeout | undefined;
-    const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = this.#timeoutMs;
     try {
       for await (const frame of openMjpegFrames(http, path, { signal: abort.signal, clock: this.clock, timeoutMs, idleTimeoutMs: timeoutMs })) {
         first ??= frame;

@@ -1,5 +1,5 @@
 import { ArgusError, systemClock, type Clock } from '@argus/core';
-import { multipartBoundary, multipartParts, type DeviceHttpClient, type MultipartPart } from '@argus/driver-kit';
+import { multipartBoundary, multipartParts, pathForMessages, type DeviceHttpClient } from '@argus/driver-kit';
 import { startsLikeJpeg } from './jpeg-size.js';
 
 /** One JPEG read from an MJPEG stream. */
@@ -29,6 +29,9 @@ export interface MjpegFramesOptions {
 
 /** Default bound of one MJPEG part: 8 MiB, above any camera JPEG (a 4K JPEG at high quality is ~3 MiB). */
 export const MAX_JPEG_PART_BYTES = 8 * 1024 * 1024;
+
+/** Accept header of requests for an MJPEG stream or a JPEG. */
+export const IMAGE_ACCEPT = 'multipart/x-mixed-replace, image/jpeg;q=0.9, */*;q=0.1';
 
 const JPEG_TYPES = new Set(['image/jpeg', 'image/jpg', 'image/pjpeg', 'image/x-jpeg']);
 
@@ -66,7 +69,7 @@ export function mjpegBoundary(contentType: string | undefined, endpoint: string)
     throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint, reason: `expected a multipart/x-mixed-replace stream, got "${contentType ?? 'no content type'}"` });
   }
   const boundary = multipartBoundary(contentType);
-  if (boundary === undefined || boundary === '') {
+  if (boundary === undefined) {
     throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint, reason: `the multipart stream has no boundary: "${contentType}"` });
   }
   return boundary;
@@ -87,8 +90,7 @@ export function mjpegBoundary(contentType: string | undefined, endpoint: string)
 export async function* mjpegFrames(body: AsyncIterable<Uint8Array>, boundary: string, options: MjpegFramesOptions): AsyncGenerator<JpegFrame> {
   const { endpoint, clock = systemClock, maxBadParts = 5 } = options;
   let badInARow = 0;
-  const parts = multipartParts(body, boundary, { maxPartBytes: options.maxPartBytes ?? MAX_JPEG_PART_BYTES, endpoint });
-  for await (const part of parts as AsyncIterable<MultipartPart>) {
+  for await (const part of multipartParts(body, boundary, { maxPartBytes: options.maxPartBytes ?? MAX_JPEG_PART_BYTES, endpoint })) {
     const capturedAt = clock.now();
     if (part.body.byteLength === 0) continue;
     const type = partType(part.headers);
@@ -132,27 +134,13 @@ export interface OpenMjpegFramesOptions extends Omit<MjpegFramesOptions, 'endpoi
  */
 export async function* openMjpegFrames(http: DeviceHttpClient, path: string, options: OpenMjpegFramesOptions = {}): AsyncGenerator<JpegFrame> {
   const { signal, timeoutMs, idleTimeoutMs, ...rest } = options;
-  const response = await http.stream({
-    path,
-    headers: { accept: 'multipart/x-mixed-replace, image/jpeg;q=0.9, */*;q=0.1' },
-    ...(signal === undefined ? {} : { signal }),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
-  });
-  const close = (): void => response.close();
-  signal?.addEventListener('abort', close, { once: true });
+  // The client closes the response when `signal` aborts.
+  const response = await http.stream({ path, headers: { accept: IMAGE_ACCEPT }, signal, timeoutMs, idleTimeoutMs });
   try {
     const endpoint = `${http.endpoint}${pathForMessages(path)}`;
     const boundary = mjpegBoundary(response.headers['content-type'], endpoint);
     yield* mjpegFrames(response.body, boundary, { ...rest, endpoint });
   } finally {
-    signal?.removeEventListener('abort', close);
     response.close();
   }
-}
-
-/** A path for messages and logs: without its query, which may carry secrets. */
-export function pathForMessages(path: string): string {
-  const q = path.indexOf('?');
-  return q < 0 ? path : path.slice(0, q);
 }

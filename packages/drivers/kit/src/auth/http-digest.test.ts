@@ -6,55 +6,21 @@ import { fixtureOrSkip } from '../http/shared-fixtures.test-helper.js';
 import { HttpAuthenticator } from './http-authenticator.js';
 import {
   basicAuthorization,
-  computeDigestResponse,
   constantTimeEqual,
   digestAlgorithm,
   parseAuthChallenges,
   parseAuthorizationHeader,
 } from './http-digest.js';
 
-describe('computeDigestResponse against the RFC worked examples', () => {
-  // RFC 7616 section 3.9.1.
-  const rfc7616 = {
-    username: 'Mufasa',
-    password: 'Circle of Life',
-    realm: 'http-auth@example.org',
-    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
-    method: 'GET',
-    uri: '/dir/index.html',
-    qop: 'auth' as const,
-    nc: '00000001',
-    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
-  };
+// computeDigestResponse is core's (re-exported); core's rtsp-auth.test.ts checks it against the RFC 7616 and RFC 2617
+// worked examples. Here: the kit's client produces the RFC 7616 response from the RFC's challenge.
+describe('HttpAuthenticator against the RFC 7616 worked example', () => {
+  // RFC 7616 section 3.9.1: the client nonce of the example.
+  const cnonce = 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ';
 
-  it('RFC 7616 MD5', () => {
-    expect(computeDigestResponse({ ...rfc7616, algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
-  });
-
-  it('RFC 7616 SHA-256', () => {
-    expect(computeDigestResponse({ ...rfc7616, algorithm: 'SHA-256' })).toBe(
-      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
-    );
-  });
-
-  it('RFC 2617 section 3.5 (MD5, qop=auth)', () => {
-    expect(
-      computeDigestResponse({
-        username: 'Mufasa',
-        password: 'Circle Of Life',
-        realm: 'testrealm@host.com',
-        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
-        method: 'GET',
-        uri: '/dir/index.html',
-        qop: 'auth',
-        nc: '00000001',
-        cnonce: '0a4f113b',
-      }),
-    ).toBe('6629fae49393a05397450978507c4ef1');
-  });
 
   it('the client signs the RFC 7616 challenge with the RFC response', () => {
-    const auth = new HttpAuthenticator('Mufasa', 'Circle of Life', { cnonce: () => rfc7616.cnonce });
+    const auth = new HttpAuthenticator('Mufasa', 'Circle of Life', { cnonce: () => cnonce });
     const challenge =
       'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, ' +
       'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS", ' +
@@ -70,7 +36,7 @@ describe('computeDigestResponse against the RFC worked examples', () => {
       algorithm: 'SHA-256',
       qop: 'auth',
       nc: '00000001',
-      cnonce: rfc7616.cnonce,
+      cnonce,
       opaque: 'FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS',
       response: '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
     });

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createConnection, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Observable, Subject } from 'rxjs';
-import { silentLogger, systemClock, type Clock, type Logger } from '@argus/core';
+import { errorMessage, silentLogger, systemClock, type Clock, type Logger } from '@argus/core';
 import { RtspServer } from '@argus/core/media';
 import type { CameraFarm } from '@argus/driver-simulated';
 import { HttpAuthServer } from '../auth/http-auth-server.js';
+import { flattenHeaders } from '../http/device-http-client.js';
 import { emulatorIdentity, type EmulatorIdentity } from './emulator-identity.js';
 import { PtzModel } from './ptz-model.js';
 
@@ -214,12 +216,10 @@ function isStreaming(reply: EmulatorHttpReply | StreamingReply): reply is Stream
   return (reply as StreamingReply).streaming === true;
 }
 
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
+/** A reply body as bytes, without copying one that already is. */
+function bodyBytes(body: string | Uint8Array | undefined): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return body === undefined ? Buffer.alloc(0) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -240,10 +240,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Parses an RTSP request line (`DESCRIBE rtsp://host/path?q RTSP/1.0`); `undefined` when it is not one. */
 function rtspRequestLine(line: string): EmulatorRtspRequest | undefined {
   const match = RTSP_REQUEST_LINE.exec(line);
@@ -259,7 +255,7 @@ function rtspRequestLine(line: string): EmulatorRtspRequest | undefined {
   }
 }
 
-/** Listens a plain TCP server on host:port (0 = any). */
+/** Listens a TCP (or HTTP) server on host:port (0 = any); resolves with the port it got. */
 async function listenTcp(server: TcpServer, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -604,7 +600,7 @@ export abstract class DeviceEmulator {
 
   /** How a reply looks under the `malformed` fault; default: the body cut in half. */
   protected malformed(reply: EmulatorHttpReply): EmulatorHttpReply {
-    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : Buffer.from(reply.body ?? new Uint8Array());
+    const body = bodyBytes(reply.body);
     return { ...reply, body: body.subarray(0, Math.floor(body.length / 2)) };
   }
 
@@ -625,7 +621,7 @@ export abstract class DeviceEmulator {
       this.#hooksStarted = true;
       await this.onStart();
     } catch (err) {
-      await this.#stop().catch((stopErr: unknown) => this.logger.warn({ reason: (stopErr as Error).message }, 'emulator cleanup after a failed start failed'));
+      await this.#stop().catch((stopErr: unknown) => this.logger.warn({ reason: errorMessage(stopErr) }, 'emulator cleanup after a failed start failed'));
       throw err;
     }
     this.logger.info({ httpPort: this.#httpPort, rtspPort: this.#rtspPort }, 'emulator started');
@@ -664,19 +660,11 @@ export abstract class DeviceEmulator {
     const server = await listenWithRetry(async () => {
       const candidate = createServer((req, res) => void this.#onRequest(req, res));
       candidate.on('connection', (socket: Socket) => socket.on('error', () => undefined));
-      await new Promise<void>((resolve, reject) => {
-        candidate.once('error', reject);
-        candidate.listen(this.#httpPort, this.#host, () => {
-          candidate.off('error', reject);
-          resolve();
-        });
-      });
+      this.#httpPort = await listenTcp(candidate, this.#httpPort, this.#host);
       return candidate;
     });
     server.on('error', (err) => this.logger.error({ reason: err.message }, 'emulator HTTP server error'));
     this.#http = server;
-    const address = server.address();
-    if (typeof address === 'object' && address !== null) this.#httpPort = address.port;
   }
 
   async #startRtsp(): Promise<void> {
@@ -757,7 +745,7 @@ export abstract class DeviceEmulator {
       this.#send(res, method, path, { status: 413 });
       return;
     }
-    const request: EmulatorHttpRequest = { method, path, query: url.searchParams, headers: flatHeaders(req), body, url: target };
+    const request: EmulatorHttpRequest = { method, path, query: url.searchParams, headers: flattenHeaders(req.headers), body, url: target };
     if (!this.isPublicPath(path)) {
       const verdict = this.#auth.check(method, target, req.headers.authorization);
       if (!verdict.ok) {
@@ -765,7 +753,7 @@ export abstract class DeviceEmulator {
         try {
           page = this.unauthorizedReply(request);
         } catch (err) {
-          this.logger.error({ method, path, reason: (err as Error).message }, 'emulator 401 page failed');
+          this.logger.error({ method, path, reason: errorMessage(err) }, 'emulator 401 page failed');
           page = {};
         }
         const headers = Object.fromEntries(Object.entries(page.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'www-authenticate'));
@@ -778,7 +766,7 @@ export abstract class DeviceEmulator {
     try {
       reply = await this.handle(request);
     } catch (err) {
-      this.logger.error({ method, path, reason: (err as Error).message }, 'emulator handler failed');
+      this.logger.error({ method, path, reason: errorMessage(err) }, 'emulator handler failed');
       this.#send(res, method, path, { status: 500 });
       return;
     }
@@ -795,7 +783,7 @@ export abstract class DeviceEmulator {
   #send(res: ServerResponse, method: string, path: string, reply: EmulatorHttpReply): void {
     const status = reply.status ?? 200;
     if (res.destroyed || res.headersSent) return;
-    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : Buffer.from(reply.body ?? new Uint8Array());
+    const body = bodyBytes(reply.body);
     res.statusCode = status;
     res.statusMessage = STATUS_TEXT[status] ?? (status < 300 ? 'OK' : 'Error');
     for (const [name, value] of Object.entries(this.#withServer(reply.headers))) res.setHeader(name, value);
@@ -825,7 +813,7 @@ export abstract class DeviceEmulator {
     try {
       entry.teardown = reply.start(write, end);
     } catch (err) {
-      this.logger.error({ path, reason: (err as Error).message }, 'emulator stream failed to start');
+      this.logger.error({ path, reason: errorMessage(err) }, 'emulator stream failed to start');
       this.#endStream(entry, true);
     }
   }
@@ -836,7 +824,7 @@ export abstract class DeviceEmulator {
     try {
       entry.teardown();
     } catch (err) {
-      this.logger.warn({ reason: (err as Error).message }, 'emulator stream teardown failed');
+      this.logger.warn({ reason: errorMessage(err) }, 'emulator stream teardown failed');
     }
     if (abort) entry.res.destroy();
   }
@@ -911,14 +899,14 @@ export abstract class DeviceEmulator {
     try {
       route = this.routeRtsp(request);
     } catch (err) {
-      this.logger.warn({ url: request.url, reason: (err as Error).message }, 'emulator could not route an RTSP connection');
+      this.logger.warn({ url: request.url, reason: errorMessage(err) }, 'emulator could not route an RTSP connection');
       route = undefined;
     }
     if (typeof route === 'function') {
       try {
         route(socket, initial);
       } catch (err) {
-        this.logger.error({ url: request.url, reason: (err as Error).message }, 'emulator RTSP handler failed');
+        this.logger.error({ url: request.url, reason: errorMessage(err) }, 'emulator RTSP handler failed');
         socket.destroy();
         return;
       }

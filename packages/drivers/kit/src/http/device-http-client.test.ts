@@ -1,11 +1,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
-import { ManualClock, hasErrorCode } from '@argus/core';
+import { ManualClock, hasErrorCode, type ConnectConfig } from '@argus/core';
 import { recordingLogger, unusedPort } from '@argus/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpAuthServer, type HttpAuthServerOptions } from '../auth/http-auth-server.js';
 import { parseAuthorizationHeader } from '../auth/http-digest.js';
-import { DeviceHttpClient, type DeviceHttpClientOptions } from './device-http-client.js';
+import { DeviceHttpClient, pathForMessages, type DeviceHttpClientOptions } from './device-http-client.js';
+import { httpScheme } from './http-scheme.js';
 
 interface Seen {
   method: string;
@@ -339,6 +340,24 @@ describe('DeviceHttpClient statuses and bodies', () => {
     expect(http.endpoint).toBe('http://127.0.0.1:9');
     expect(() => new DeviceHttpClient({ baseUrl: 'not a url' })).toThrow(TypeError);
     expect(() => new DeviceHttpClient({ baseUrl: 'rtsp://127.0.0.1/' })).toThrow(TypeError);
+  });
+
+  it('forDevice() builds the base URL from a device address and authenticates with its credentials', async () => {
+    const dev = await device({}, (req, res) => res.end(req.url));
+    const port = Number(new URL(dev.url).port);
+    const config: ConnectConfig = { host: '127.0.0.1', port, path: '/ignored', ...CREDS };
+    const http = DeviceHttpClient.forDevice(config, 'http');
+    const v6 = DeviceHttpClient.forDevice({ host: 'fe80::1' }, 'https');
+    cleanups.push(() => http.close(), () => v6.close());
+    expect(http.endpoint).toBe(dev.url);
+    expect(await http.text({ path: '/a' })).toBe('/a');
+    expect(dev.seen.map((s) => s.status)).toEqual([401, 200]);
+    expect(v6.endpoint).toBe('https://[fe80::1]'); // URL origins leave the default port out
+  });
+
+  it('pathForMessages() drops the query; httpScheme() accepts http(s) in any case, or none', () => {
+    expect(pathForMessages('/snapshot.cgi?user=admin&pwd=secret')).toBe('/snapshot.cgi');
+    expect([undefined, '', 'HTTP', 'https', 'rtsp'].map(httpScheme)).toEqual(['http', 'http', 'http', 'https', undefined]);
   });
 });
 

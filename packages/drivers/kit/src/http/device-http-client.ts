@@ -1,4 +1,4 @@
-import { ArgusError, formatEndpoint, silentLogger, toDriverError, type Logger } from '@argus/core';
+import { ArgusError, deviceUrl, formatEndpoint, silentLogger, toDriverError, type Logger } from '@argus/core';
 import { Pool, type Dispatcher } from 'undici';
 import { HttpAuthenticator } from '../auth/http-authenticator.js';
 import { parseXml, type XmlObject } from '../xml/parse-xml.js';
@@ -24,6 +24,21 @@ export interface DeviceHttpClientOptions {
   };
   /** Largest number of parallel connections to the device; default 8 (long-lived streams hold one each). */
   readonly connections?: number;
+}
+
+/**
+ * Where a device is and who to be, for {@link DeviceHttpClient.forDevice}: a camera's `ConnectConfig` or a
+ * `ProbeEndpoint` fits as it is (their other fields are ignored).
+ */
+export interface DeviceAddress {
+  /** Host name, IPv4 address, or IPv6 literal with or without brackets. */
+  readonly host: string;
+  /** The port; default the scheme's (80, 443). */
+  readonly port?: number;
+  /** User name for Digest/Basic; without it no Authorization is ever sent. */
+  readonly username?: string;
+  /** Password for Digest/Basic. */
+  readonly password?: string;
 }
 
 /** One request to a device. */
@@ -81,8 +96,15 @@ class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
 }
 
-/** Which request target to show in logs and errors: the path without the query (queries may carry secrets). */
-function logPath(target: string): string {
+/**
+ * A request path for messages and logs: without its query, which may carry secrets.
+ *
+ * @example
+ * ```ts
+ * pathForMessages('/snapshot.cgi?user=admin&pwd=secret'); // '/snapshot.cgi'
+ * ```
+ */
+export function pathForMessages(target: string): string {
   const q = target.indexOf('?');
   return q < 0 ? target : target.slice(0, q);
 }
@@ -95,7 +117,8 @@ function isParserError(err: unknown, depth = 0): boolean {
   return isParserError((err as { cause?: unknown }).cause, depth + 1);
 }
 
-function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+/** Headers with lower-case names and repeated headers joined with `, ` (undici's and node:http's alike). */
+export function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
@@ -143,6 +166,25 @@ export class DeviceHttpClient {
   readonly #maxBodyBytes: number;
   readonly #logger: Logger;
   #closed = false;
+
+  /**
+   * A client for the device at `address`: `baseUrl` from `scheme`, host and port (core's `deviceUrl`: an IPv6
+   * literal in brackets, the scheme's default port), the address's credentials.
+   *
+   * @example
+   * ```ts
+   * const http = DeviceHttpClient.forDevice(config, 'https', { timeoutMs: 8000, tls: { rejectUnauthorized: false } });
+   * const anonymous = DeviceHttpClient.forDevice({ host: endpoint.host, port: endpoint.port }, 'http');
+   * ```
+   */
+  static forDevice(
+    address: DeviceAddress,
+    scheme: 'http' | 'https',
+    options: Omit<DeviceHttpClientOptions, 'baseUrl' | 'username' | 'password'> = {},
+  ): DeviceHttpClient {
+    const { host, port, username, password } = address;
+    return new DeviceHttpClient({ ...options, baseUrl: deviceUrl({ scheme, host, port }), username, password });
+  }
 
   constructor(options: DeviceHttpClientOptions) {
     let url: URL;
@@ -199,7 +241,7 @@ export class DeviceHttpClient {
     } catch (err) {
       throw new ArgusError(
         'ARGUS_ERR_DRIVER_PROTOCOL',
-        { endpoint: this.endpoint, reason: `invalid JSON from ${logPath(req.path)}: ${(err as Error).message}` },
+        { endpoint: this.endpoint, reason: `invalid JSON from ${pathForMessages(req.path)}: ${(err as Error).message}` },
         { cause: err },
       );
     }
@@ -299,14 +341,14 @@ export class DeviceHttpClient {
       throw new ArgusError('ARGUS_ERR_DRIVER_AUTH', {
         endpoint: this.endpoint,
         method,
-        path: logPath(req.path),
+        path: pathForMessages(req.path),
         reason: this.#auth === undefined ? 'credentials required' : 'credentials rejected',
       });
     }
     throw new ArgusError('ARGUS_ERR_DRIVER_REQUEST_FAILED', {
       endpoint: this.endpoint,
       method,
-      path: logPath(req.path),
+      path: pathForMessages(req.path),
       status,
       body: body.length > 512 ? `${body.slice(0, 512)}...` : body,
     });
@@ -341,7 +383,7 @@ export class DeviceHttpClient {
         if (authorization !== undefined) headers['authorization'] = authorization;
         const res = await this.#dispatch(method, target, headers, req.body, deadline, streaming);
         this.#logger.debug(
-          { method, path: logPath(target), status: res.statusCode, attempt, scheme: authorization === undefined ? 'none' : auth?.scheme },
+          { method, path: pathForMessages(target), status: res.statusCode, attempt, scheme: authorization === undefined ? 'none' : auth?.scheme },
           'device http',
         );
         if (res.statusCode !== 401 || auth === undefined) return { res, deadline };
@@ -355,7 +397,7 @@ export class DeviceHttpClient {
         throw new ArgusError('ARGUS_ERR_DRIVER_AUTH', {
           endpoint: this.endpoint,
           method,
-          path: logPath(target),
+          path: pathForMessages(target),
           reason: outcome === 'unsupported' ? 'no supported authentication scheme offered' : 'credentials rejected',
         });
       }
@@ -418,7 +460,7 @@ export class DeviceHttpClient {
   #oversize(req: DeviceRequest, limit: number): ArgusError {
     return new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', {
       endpoint: this.endpoint,
-      reason: `response body of ${logPath(req.path)} exceeds ${limit} bytes`,
+      reason: `response body of ${pathForMessages(req.path)} exceeds ${limit} bytes`,
       maxBodyBytes: limit,
     });
   }

@@ -98,13 +98,7 @@ export class MultipartParser {
     this.#bytes += chunk.byteLength;
     this.#append(chunk);
     const out: MultipartPart[] = [];
-    try {
-      this.#run(out);
-    } catch (err) {
-      this.#state = 'failed';
-      this.#error = err;
-      throw err;
-    }
+    this.#run(out);
     return out;
   }
 
@@ -119,13 +113,7 @@ export class MultipartParser {
       // A last line without its line break (`--b--` at the very end): finish it as if the break had come.
       if (this.#end > this.#start && this.#buf[this.#end - 1] !== LF) {
         this.#append(Buffer.from([LF]));
-        try {
-          this.#run(out);
-        } catch (err) {
-          this.#state = 'failed';
-          this.#error = err;
-          throw err;
-        }
+        this.#run(out);
       }
     }
     const state = this.#state;
@@ -183,10 +171,16 @@ export class MultipartParser {
     return new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint: this.#endpoint, reason });
   }
 
+  /** Steps over the buffered bytes while they make progress; an error fails the parser for good. */
   #run(out: MultipartPart[]): void {
-    for (;;) {
-      const progressed = this.#step(out);
-      if (!progressed) return;
+    try {
+      while (this.#step(out)) {
+        // Each step consumes what it can; false means more bytes are needed.
+      }
+    } catch (err) {
+      this.#state = 'failed';
+      this.#error = err;
+      throw err;
     }
   }
 

@@ -2,17 +2,10 @@ import { ArgusError } from '@argus/core';
 import { Observable } from 'rxjs';
 import type { DeviceStreamResponse } from '../http/device-http-client.js';
 import { multipartBoundary } from './multipart-boundary.js';
-import { MultipartParser, type MultipartPart } from './multipart-parser.js';
+import { MultipartParser, type MultipartParserOptions, type MultipartPart } from './multipart-parser.js';
 
-/** Options of {@link multipartParts}. */
-export interface MultipartPartsOptions {
-  /** Largest part body; beyond it `ARGUS_ERR_DRIVER_PROTOCOL`. Default 8 MiB. */
-  readonly maxPartBytes?: number;
-  /** The device, for error messages. */
-  readonly endpoint?: string;
-  /** Emit heartbeat parts instead of skipping them; default false. */
-  readonly keepHeartbeats?: boolean;
-}
+/** Options of {@link multipartParts}: the {@link MultipartParser}'s, but the boundary. */
+export type MultipartPartsOptions = Omit<MultipartParserOptions, 'boundary'>;
 
 /**
  * The parts of a multipart body as they complete, through a {@link MultipartParser}. Throws
@@ -39,15 +32,9 @@ export async function* multipartParts(
 }
 
 /** Options of {@link multipart$}. */
-export interface MultipartObservableOptions {
-  /** Largest part body; beyond it `ARGUS_ERR_DRIVER_PROTOCOL`. Default 8 MiB. */
-  readonly maxPartBytes?: number;
-  /** Emit heartbeat parts instead of skipping them; default false. */
-  readonly keepHeartbeats?: boolean;
+export interface MultipartObservableOptions extends MultipartPartsOptions {
   /** Boundary to use when the response's Content-Type has none (some devices omit it). */
   readonly boundary?: string;
-  /** The device, for error messages. */
-  readonly endpoint?: string;
 }
 
 /**
@@ -66,6 +53,7 @@ export function multipart$(
   response: () => Promise<DeviceStreamResponse>,
   options: MultipartObservableOptions = {},
 ): Observable<MultipartPart> {
+  const { boundary: fallbackBoundary, ...partsOptions } = options;
   return new Observable<MultipartPart>((subscriber) => {
     let opened: DeviceStreamResponse | undefined;
     let stopped = false;
@@ -76,7 +64,7 @@ export function multipart$(
         res.close();
         return;
       }
-      const boundary = multipartBoundary(res.headers['content-type']) ?? options.boundary;
+      const boundary = multipartBoundary(res.headers['content-type']) ?? fallbackBoundary;
       if (boundary === undefined) {
         res.close();
         throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', {
@@ -84,12 +72,7 @@ export function multipart$(
           reason: `not a multipart response (Content-Type: ${res.headers['content-type'] ?? 'none'})`,
         });
       }
-      const parts = multipartParts(res.body, boundary, {
-        ...(options.maxPartBytes !== undefined ? { maxPartBytes: options.maxPartBytes } : {}),
-        ...(options.keepHeartbeats !== undefined ? { keepHeartbeats: options.keepHeartbeats } : {}),
-        ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-      });
-      for await (const part of parts) {
+      for await (const part of multipartParts(res.body, boundary, partsOptions)) {
         if (stopped) break;
         subscriber.next(part);
       }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@argus/core';
 import {
   DeviceEmulator,
   type EmulatorHttpReply,
@@ -189,7 +190,7 @@ export class MjpegEmulator extends DeviceEmulator {
   /** The cached picture, starting a refresh in the background when it is stale. */
   #latestPicture(): Uint8Array | undefined {
     if (this.#picture === undefined || this.clock.now() - this.#picture.at >= this.#refreshMs) {
-      this.#refresh().catch((err: unknown) => this.logger.warn({ reason: (err as Error).message }, 'farm snapshot failed'));
+      this.#refresh().catch((err: unknown) => this.logger.warn({ reason: errorMessage(err) }, 'farm snapshot failed'));
     }
     return this.#picture?.jpeg;
   }

@@ -57,3 +57,13 @@ export function streamError(packets$: Observable<unknown>): Promise<unknown> {
     packets$.subscribe({ error: resolve, complete: () => reject(new Error('the stream completed instead of failing')) });
   });
 }
+
+/** The error `promise` rejects with (throws when it resolves). */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a failure');
+}
