@@ -15,7 +15,7 @@ export { mapNodeOnvifError, HTTP_UNAUTHORIZED } from './node-onvif-errors.js';
 export type { NodeOnvifCallContext } from './node-onvif-errors.js';
 export { soapBody } from './soap-body.js';
 export { parseDeviceInformation, parseNetworkInterfacesMac } from './parse-device-information.js';
-export { parseSystemDateAndTime, isSystemDateAndTimeResponse } from './parse-system-date-and-time.js';
+export { parseSystemDateAndTime } from './parse-system-date-and-time.js';
 export { parseCapabilities, parseServices } from './parse-capabilities.js';
 export type { OnvifServiceAddresses } from './parse-capabilities.js';
 export { parseProfiles, onvifCodec } from './parse-profiles.js';

@@ -1,21 +1,25 @@
 // Minimal typings of the parts of node-onvif 0.1.7 the driver uses (the package ships no types). The service
 // modules are CommonJS constructors; every method returns a promise of a NodeOnvifResult when no callback is given.
 
-declare module 'node-onvif/lib/modules/service-device.js' {
-  /** Constructor parameters of node-onvif's service classes. */
-  interface NodeOnvifServiceParams {
+declare module 'node-onvif/lib/modules/soap.js' {
+  /** Constructor parameters of node-onvif's service classes (the endpoint and what soap.js signs requests with). */
+  export interface NodeOnvifServiceParams {
     xaddr: string;
     user?: string;
     pass?: string;
     time_diff?: number;
   }
-  /** What node-onvif resolves: the raw reply text and its xml2js conversion. */
-  interface NodeOnvifResult {
+  /** What soap.js resolves every service call with: the raw reply text and its xml2js conversion. */
+  export interface NodeOnvifResult {
     soap: string;
     formatted: string;
     converted: unknown;
     data: unknown;
   }
+}
+
+declare module 'node-onvif/lib/modules/service-device.js' {
+  import type { NodeOnvifResult, NodeOnvifServiceParams } from 'node-onvif/lib/modules/soap.js';
   class OnvifServiceDevice {
     constructor(params: NodeOnvifServiceParams);
     /** Device clock minus local clock, ms; added to WS-Security `Created`. */
@@ -30,18 +34,7 @@ declare module 'node-onvif/lib/modules/service-device.js' {
 }
 
 declare module 'node-onvif/lib/modules/service-media.js' {
-  interface NodeOnvifServiceParams {
-    xaddr: string;
-    user?: string;
-    pass?: string;
-    time_diff?: number;
-  }
-  interface NodeOnvifResult {
-    soap: string;
-    formatted: string;
-    converted: unknown;
-    data: unknown;
-  }
+  import type { NodeOnvifResult, NodeOnvifServiceParams } from 'node-onvif/lib/modules/soap.js';
   class OnvifServiceMedia {
     constructor(params: NodeOnvifServiceParams);
     time_diff: number;
@@ -53,18 +46,7 @@ declare module 'node-onvif/lib/modules/service-media.js' {
 }
 
 declare module 'node-onvif/lib/modules/service-ptz.js' {
-  interface NodeOnvifServiceParams {
-    xaddr: string;
-    user?: string;
-    pass?: string;
-    time_diff?: number;
-  }
-  interface NodeOnvifResult {
-    soap: string;
-    formatted: string;
-    converted: unknown;
-    data: unknown;
-  }
+  import type { NodeOnvifResult, NodeOnvifServiceParams } from 'node-onvif/lib/modules/soap.js';
   interface Xyz {
     x: number;
     y: number;

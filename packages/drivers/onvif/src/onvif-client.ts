@@ -79,7 +79,8 @@ export interface OnvifClientOptions {
 
 /** node-onvif's socket idle timeout in 0.1.7 (`OnvifSoap.HTTP_TIMEOUT`), after which it aborts with `socket hang up`. */
 const NODE_ONVIF_IDLE_TIMEOUT_MS = 3000;
-const DEFAULT_DEVICE_PATH = '/onvif/device_service';
+/** Where ONVIF devices serve the device management service unless told otherwise. */
+export const DEFAULT_DEVICE_PATH = '/onvif/device_service';
 
 /** Strings node-onvif can carry: it refuses non-ASCII and `<>`, and does not escape `&`. */
 function nodeOnvifSafe(...values: (string | undefined)[]): boolean {
@@ -145,8 +146,8 @@ export class OnvifClient {
   readonly endpoint: string;
   readonly #origin: string;
   readonly #devicePath: string;
-  readonly #username: string | undefined;
-  readonly #password: string | undefined;
+  /** For HTTP Digest/Basic and WS-Security; undefined without a user. */
+  readonly #credentials: { readonly username: string; readonly password: string } | undefined;
   readonly #timeoutMs: number;
   readonly #pullTimeoutMs: number;
   readonly #logger: Logger;
@@ -165,37 +166,16 @@ export class OnvifClient {
     this.#origin = deviceUrl({ scheme, host: options.host, port: options.port });
     this.endpoint = this.#origin;
     this.#devicePath = options.devicePath ?? DEFAULT_DEVICE_PATH;
-    this.#username = options.username === '' ? undefined : options.username;
-    this.#password = options.password;
+    this.#credentials = options.username === undefined || options.username === '' ? undefined : { username: options.username, password: options.password ?? '' };
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#pullTimeoutMs = options.pullTimeoutMs ?? 10_000;
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'onvif-client', device: this.endpoint });
     this.#offset = new ClockOffset(options.clock ?? systemClock);
-    this.#http = new DeviceHttpClient({
-      baseUrl: this.#origin,
-      ...(this.#username === undefined ? {} : { username: this.#username, password: this.#password ?? '' }),
-      timeoutMs: this.#timeoutMs,
-      logger: this.#logger,
-    });
-    this.#soap = new SoapClient({
-      http: this.#http,
-      ...(this.#username === undefined ? {} : { username: this.#username, password: this.#password ?? '' }),
-      clock: this.#offset,
-      logger: this.#logger,
-    });
+    this.#http = this.#httpClient(this.#origin);
+    this.#soap = new SoapClient({ http: this.#http, ...this.#credentials, clock: this.#offset, logger: this.#logger });
     this.#stack = options.soapStack ?? 'node-onvif';
     if (scheme === 'https') this.#stack = 'kit';
     if (this.#stack === 'node-onvif') this.#node = this.#nodeServices();
-  }
-
-  /** The SOAP stack now used for node-onvif's calls (`kit` after a device asked for HTTP Digest). */
-  get soapStack(): OnvifSoapStack {
-    return this.#stack;
-  }
-
-  /** Device clock minus local clock, ms, as learnt from GetSystemDateAndTime. */
-  get clockOffsetMs(): number {
-    return this.#offset.offsetMs;
   }
 
   /** Service addresses (paths on the device's origin) once {@link OnvifClient.resolveServices} ran. */
@@ -219,7 +199,11 @@ export class OnvifClient {
   }
 
   #nodeCredentials(): { user?: string; pass?: string } {
-    return this.#username === undefined ? {} : { user: this.#username, pass: this.#password ?? '' };
+    return this.#credentials === undefined ? {} : { user: this.#credentials.username, pass: this.#credentials.password };
+  }
+
+  #httpClient(baseUrl: string): DeviceHttpClient {
+    return new DeviceHttpClient({ baseUrl, ...this.#credentials, timeoutMs: this.#timeoutMs, logger: this.#logger });
   }
 
   /** A path on the device's origin for a URL the device gave (its host and port are not used). */
@@ -310,12 +294,13 @@ export class OnvifClient {
       ...(signal === undefined ? {} : { signal }),
     });
     const deviceTime = parseSystemDateAndTime(body, this.endpoint);
-    this.#offset.update(deviceTime);
-    this.#applyOffset();
+    this.setDeviceTime(deviceTime);
     return deviceTime;
   }
 
-  #applyOffset(): void {
+  /** Records the device's current time (from a GetSystemDateAndTime read just now) for WS-Security `Created`, on both stacks. */
+  setDeviceTime(deviceTime: Date): void {
+    this.#offset.update(deviceTime);
     const node = this.#node;
     if (node === undefined) return;
     for (const service of [node.device, node.media, node.ptz]) if (service !== undefined) service.time_diff = this.#offset.offsetMs;
@@ -346,7 +331,8 @@ export class OnvifClient {
     if (!listed) {
       try {
         const services = await this.getServices(signal);
-        addresses = { ...services, ...addresses, ...(services.media2 === undefined ? {} : { media2: services.media2 }) };
+        // GetCapabilities has no Media2: GetServices adds it, and the rest GetCapabilities did not name.
+        addresses = { ...services, ...addresses };
       } catch (err) {
         if (!hasErrorCode(err) || hasErrorCode(err, 'ARGUS_ERR_DRIVER_UNREACHABLE') || hasErrorCode(err, 'ARGUS_ERR_DRIVER_TIMEOUT')) throw err;
         this.#logger.debug({ reason: errorMessage(err) }, 'GetServices failed: no Media2 (Profile T) service known');
@@ -520,12 +506,7 @@ export class OnvifClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw protocolError(this.endpoint, `the snapshot URI is not http(s): ${url.protocol}`);
     let http = url.origin === this.#origin ? this.#http : this.#snapshotClients.get(url.origin);
     if (http === undefined) {
-      http = new DeviceHttpClient({
-        baseUrl: url.origin,
-        ...(this.#username === undefined ? {} : { username: this.#username, password: this.#password ?? '' }),
-        timeoutMs: this.#timeoutMs,
-        logger: this.#logger,
-      });
+      http = this.#httpClient(url.origin);
       this.#snapshotClients.set(url.origin, http);
     }
     const response = await http.bytes({ path: `${url.pathname}${url.search}`, ...(signal === undefined ? {} : { signal }) });

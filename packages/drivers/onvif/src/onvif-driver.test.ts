@@ -564,6 +564,14 @@ describe('ONVIF probe', () => {
     expect(await d.probe({ host: '127.0.0.1', port: e.rtspPort, scheme: 'rtsp' }, options)).toBeNull();
   });
 
+  it('signs the identification with the clock of the fingerprint reply, without asking GetSystemDateAndTime again', async () => {
+    const e = await emulator({ onvifAuth: 'wsse', clockSkewMs: 3 * 3_600_000, wsseWindowMs: 10_000 });
+    const { driver: d, lines } = driver({ soapStack: 'kit' });
+    const options = { signal: AbortSignal.timeout(10_000), timeoutMs: 10_000 };
+    expect(await d.probe({ host: '127.0.0.1', port: e.httpPort, username: e.username, password: e.password }, options)).toMatchObject({ score: 95 });
+    expect(kitCalls(lines)).toEqual(['GetCapabilities', 'GetServices', 'GetDeviceInformation']);
+  });
+
   it('identifies each certified camera type: 23 without Media2, 24 with it, 16-20 by manufacturer whatever the profile', async () => {
     const d = driver().driver;
     const options = { signal: AbortSignal.timeout(20_000), timeoutMs: 10_000 };

@@ -22,11 +22,12 @@ import {
   type PtzVector,
   type StreamProfile,
 } from '@argus/core';
-import { rtspSource } from '@argus/core/media';
-import { DeviceHttpClient, parseXml, soapEnvelope, xmlPath } from '@argus/driver-kit';
-import { OnvifClient, type OnvifSoapStack } from './onvif-client.js';
+import { redactUrl, rtspSource } from '@argus/core/media';
+import { DeviceHttpClient, parseXml, soapEnvelope, xmlPath, type XmlValue } from '@argus/driver-kit';
+import { DEFAULT_DEVICE_PATH, OnvifClient, type OnvifSoapStack } from './onvif-client.js';
 import { deviceRequest } from './onvif-requests.js';
 import type { OnvifProfile } from './parse-profiles.js';
+import { parseSystemDateAndTime } from './parse-system-date-and-time.js';
 import { pullPointEvents } from './pull-point-events.js';
 
 /** Options of {@link onvif}: defaults for every camera of this driver. */
@@ -108,17 +109,9 @@ const PROBE_SCORE_FAULT = 70;
 /** GetDeviceInformation answered with the credentials given. */
 const PROBE_SCORE_IDENTIFIED = 95;
 
-/** URIs shown in stream profiles never carry credentials. */
-function withoutCredentials(uri: string): string {
-  try {
-    const url = new URL(uri);
-    if (url.username === '' && url.password === '') return uri;
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return uri;
-  }
+/** A connection or probe path that names a service (`/...`, not just `/`), else undefined. */
+function servicePath(path: string | undefined): string | undefined {
+  return path !== undefined && path.startsWith('/') && path !== '/' ? path : undefined;
 }
 
 function profileIds(profiles: readonly OnvifProfile[], options: OnvifCameraOptions): Map<string, OnvifProfile> {
@@ -202,7 +195,7 @@ export class OnvifDriver extends BaseDriver {
   }
 
   #client(config: { host: string; port?: number; username?: string; password?: string; path?: string }, options: OnvifCameraOptions, timeoutMs?: number): OnvifClient {
-    const devicePath = options.devicePath ?? (config.path !== undefined && config.path.startsWith('/') && config.path !== '/' ? config.path : undefined);
+    const devicePath = options.devicePath ?? servicePath(config.path);
     const soapStack = options.soapStack ?? this.#options.soapStack;
     const timeout = timeoutMs ?? this.#options.timeoutMs;
     return new OnvifClient({
@@ -233,9 +226,10 @@ export class OnvifDriver extends BaseDriver {
   protected async doProbe(endpoint: ProbeEndpoint, options: ProbeOptions): Promise<ProbeMatch | null> {
     if (endpoint.scheme !== undefined && !['http', 'https', 'onvif'].includes(endpoint.scheme)) return null;
     const scheme = endpoint.scheme === 'https' ? 'https' : 'http';
-    const path = endpoint.path !== undefined && endpoint.path.startsWith('/') && endpoint.path !== '/' ? endpoint.path : '/onvif/device_service';
+    const path = servicePath(endpoint.path) ?? DEFAULT_DEVICE_PATH;
     const http = new DeviceHttpClient({ baseUrl: deviceUrl({ scheme, host: endpoint.host, port: endpoint.port }), timeoutMs: options.timeoutMs, logger: this.logger });
     let score: number;
+    let clockReply: XmlValue | undefined;
     try {
       const response = await http.request({
         method: 'POST',
@@ -252,7 +246,8 @@ export class OnvifDriver extends BaseDriver {
         throw err;
       }
       if (envelope === undefined || xmlPath(envelope, 'Body') === undefined) return null;
-      score = xmlPath(envelope, 'Body', 'GetSystemDateAndTimeResponse') === undefined ? PROBE_SCORE_FAULT : PROBE_SCORE_SOAP;
+      clockReply = xmlPath(envelope, 'Body', 'GetSystemDateAndTimeResponse');
+      score = clockReply === undefined ? PROBE_SCORE_FAULT : PROBE_SCORE_SOAP;
     } catch (err) {
       // Bytes that are not HTTP at all: whatever listens there is not an ONVIF device.
       if (hasErrorCode(err, 'ARGUS_ERR_DRIVER_PROTOCOL')) return null;
@@ -264,7 +259,8 @@ export class OnvifDriver extends BaseDriver {
     if (endpoint.username === undefined || endpoint.username === '') return fingerprint;
     const client = this.#client(endpoint, { ...(scheme === 'https' ? { scheme } : {}), devicePath: path }, options.timeoutMs);
     try {
-      await this.#syncClock(client, options.signal);
+      // The fingerprint was the clock reading: no second GetSystemDateAndTime (a device that faulted it keeps a zero offset).
+      if (clockReply !== undefined) client.setDeviceTime(parseSystemDateAndTime({ GetSystemDateAndTimeResponse: clockReply }, client.endpoint));
       await client.resolveServices(options.signal);
       const info = await client.getDeviceInformation(options.signal);
       const media2 = client.services?.media2 !== undefined;
@@ -334,7 +330,7 @@ export class OnvifDriver extends BaseDriver {
                         height: p.height,
                         ...(p.fps === undefined ? {} : { fps: p.fps }),
                         ...(p.bitrateKbps === undefined ? {} : { bitrateKbps: p.bitrateKbps }),
-                        uri: withoutCredentials(uri),
+                        uri: redactUrl(uri),
                       });
                     }
                     return out;

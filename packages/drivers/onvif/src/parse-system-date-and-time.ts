@@ -32,8 +32,3 @@ export function parseSystemDateAndTime(body: XmlObject, endpoint = 'onvif'): Dat
   }
   return new Date(ms);
 }
-
-/** True when a parsed SOAP body is a `GetSystemDateAndTimeResponse` (the probe's fingerprint). */
-export function isSystemDateAndTimeResponse(body: XmlObject): boolean {
-  return body['GetSystemDateAndTimeResponse'] !== undefined;
-}

@@ -1,5 +1,5 @@
 import { ArgusError } from '@argus/core';
-import { xmlArray, xmlPath, type XmlObject, type XmlValue } from '@argus/driver-kit';
+import { xmlArray, xmlString, type XmlObject, type XmlValue } from '@argus/driver-kit';
 
 /** An `ARGUS_ERR_DRIVER_PROTOCOL` error: the device answered, but not with what ONVIF says it should. */
 export function protocolError(endpoint: string, reason: string, cause?: unknown): ArgusError {
@@ -16,17 +16,9 @@ export function first(value: XmlValue | undefined): XmlValue | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Trimmed text of an element (a leaf string or `#text` of an element with attributes); undefined when absent. */
+/** The kit's `xmlString` (leaf text, an element's `#text`, `''` for attributes only), trimmed; undefined when absent. */
 export function text(node: XmlValue | undefined, ...path: string[]): string | undefined {
-  const value = first(path.length === 0 ? node : xmlPath(node, ...path));
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return value.trim();
-  if (isXmlObject(value)) {
-    const inner = value['#text'];
-    if (typeof inner === 'string') return inner.trim();
-    if (Object.keys(value).every((key) => key.startsWith('@_'))) return '';
-  }
-  return undefined;
+  return xmlString(node, ...path)?.trim();
 }
 
 /** An attribute of an element (`@_name`), or undefined. */
@@ -65,9 +57,4 @@ export function responseElement(body: XmlObject, name: string, endpoint: string)
 /** Every element `name` under `node` as objects (text-only elements become `{ '#text': value }`). */
 export function elements(node: XmlValue | undefined, ...path: string[]): XmlObject[] {
   return xmlArray(node, ...path).map((value) => (isXmlObject(value) ? value : { '#text': typeof value === 'string' ? value : '' }));
-}
-
-/** Escapes text for XML element content or a double-quoted attribute value. */
-export function xmlEscape(value: string): string {
-  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Subscription } from 'rxjs';
-import { hasErrorCode, type PtzVector } from '@argus/core';
+import { deviceUrl, hasErrorCode, type PtzVector } from '@argus/core';
 import { HttpAuthServer, parseXml, xmlArray, xmlPath, type XmlObject, type XmlValue } from '@argus/driver-kit';
 import {
   DeviceEmulator,
@@ -347,7 +347,7 @@ export class OnvifEmulator extends DeviceEmulator {
   }
 
   #url(path: string): string {
-    return `http://${this.host}:${this.httpPort}${path}`;
+    return deviceUrl({ scheme: 'http', host: this.host, port: this.httpPort, path });
   }
 
   #serviceUrls(): ServiceUrls {

@@ -1,6 +1,6 @@
 import type { PtzVector } from '@argus/core';
+import { xmlEscape } from '@argus/driver-kit';
 import type { EmulatorIdentity } from '@argus/driver-kit/emulator';
-import { xmlEscape } from '../xml-values.js';
 
 /** Namespaces declared on every reply, as gSOAP-based cameras (Axis, Milesight, Hikvision) do. */
 const NAMESPACES = [

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { errorMessage, hasErrorCode, silentLogger, type Logger } from '@argus/core';
-import { parseXml, xmlPath } from '@argus/driver-kit';
+import { parseXml, xmlEscape, xmlPath } from '@argus/driver-kit';
 import { WS_DISCOVERY_ADDRESS, WS_DISCOVERY_PORT } from '../discover-onvif.js';
-import { text, xmlEscape } from '../xml-values.js';
+import { text } from '../xml-values.js';
 
 /** What a {@link WsDiscoveryResponder} announces about its device. */
 export interface ProbeMatchInfo {

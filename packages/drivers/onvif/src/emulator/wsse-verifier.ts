@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { XmlValue } from '@argus/driver-kit';
+import { constantTimeEqual, wssePasswordDigest, type XmlValue } from '@argus/driver-kit';
 import { attr, first, isXmlObject, text } from '../xml-values.js';
 
 /** Options of a {@link WsseVerifier}. */
@@ -77,7 +76,7 @@ export class WsseVerifier {
     if (username === undefined || password === undefined) return { ok: false, present: true, reason: 'incomplete UsernameToken' };
     if (username !== this.#username) return { ok: false, present: true, reason: 'unknown user' };
     if (type.endsWith(PASSWORD_TEXT)) {
-      return same(password, this.#password) ? { ok: true, username } : { ok: false, present: true, reason: 'wrong password' };
+      return constantTimeEqual(password, this.#password) ? { ok: true, username } : { ok: false, present: true, reason: 'wrong password' };
     }
     if (!type.endsWith(PASSWORD_DIGEST)) return { ok: false, present: true, reason: 'unsupported password type' };
     const nonce = text(token, 'Nonce');
@@ -88,11 +87,8 @@ export class WsseVerifier {
     if (!Number.isFinite(createdMs) || Math.abs(now - createdMs) > this.#windowMs) {
       return { ok: false, present: true, reason: 'Created outside the time window' };
     }
-    const nonceBytes = Buffer.from(nonce, 'base64');
-    const expected = createHash('sha1')
-      .update(Buffer.concat([nonceBytes, Buffer.from(created, 'utf8'), Buffer.from(this.#password, 'utf8')]))
-      .digest('base64');
-    if (!same(password, expected)) return { ok: false, present: true, reason: 'wrong password' };
+    const expected = wssePasswordDigest(Buffer.from(nonce, 'base64'), created, this.#password);
+    if (!constantTimeEqual(password, expected)) return { ok: false, present: true, reason: 'wrong password' };
     this.#prune(now);
     if (this.#nonces.has(nonce)) return { ok: false, present: true, reason: 'nonce replayed' };
     this.#nonces.set(nonce, createdMs);
@@ -104,10 +100,4 @@ export class WsseVerifier {
       if (Math.abs(now - createdMs) > this.#windowMs) this.#nonces.delete(nonce);
     }
   }
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
