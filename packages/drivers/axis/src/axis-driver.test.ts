@@ -158,6 +158,8 @@ describe('a fixed camera', () => {
   it('reads identity from param.cgi on legacy firmware', async () => {
     const e = await emulator({ legacyFirmware: true, identity: { firmware: '5.51.7' } });
     const session = await connect(e);
+    // The connect listing already holds root.Brand and root.Properties: connect reads param.cgi once.
+    expect(e.requests.filter((r) => r.path === '/axis-cgi/param.cgi' && r.status === 200)).toHaveLength(1);
     expect(await session.require('deviceInfo').getDeviceInfo()).toMatchObject({ manufacturer: 'AXIS', model: 'M1065-LW', firmware: '5.51.7', serial: 'ACCC8E012345' });
   });
 

@@ -18,7 +18,7 @@ import {
   type StreamProfile,
 } from '@argus/core';
 import { RtspClient, rtspSource, videoTrackFromParameterSets, type RtspDescription, type SdpTrack } from '@argus/core/media';
-import { DeviceHttpClient, parseAuthChallenges } from '@argus/driver-kit';
+import { DeviceHttpClient, parseAuthChallenges, type DeviceRequest } from '@argus/driver-kit';
 import { AxisPtz } from './axis-ptz.js';
 import { mediaUrl, subResolution } from './axis-streams.js';
 import { metadataEvents$ } from './metadata-events.js';
@@ -91,8 +91,10 @@ const SCORE_IDENTIFIED = 95;
 const SCORE_OEM = 85;
 const SCORE_REALM = 65;
 
-function describeBody(method: string): string {
-  return JSON.stringify({ apiVersion: '1.0', context: 'argus', method });
+/** A `basicdeviceinfo.cgi` JSON API call (`getAllProperties`, `getAllUnrestrictedProperties`). */
+function basicDeviceInfoRequest(method: string, signal?: AbortSignal): DeviceRequest {
+  const body = JSON.stringify({ apiVersion: '1.0', context: 'argus', method });
+  return { method: 'POST', path: BASIC_DEVICE_INFO, headers: { 'Content-Type': 'application/json' }, body, ...(signal === undefined ? {} : { signal }) };
 }
 
 /**
@@ -143,15 +145,16 @@ export class AxisDriver extends BaseDriver {
     if (scheme !== 'http' && scheme !== 'https') return null;
     const url = deviceUrl({ scheme, host: endpoint.host, port: endpoint.port });
     const timeoutMs = Math.min(options.timeoutMs, this.#options.timeoutMs ?? 10_000);
-    const anonymous = new DeviceHttpClient({ baseUrl: url, timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } });
+    const common = { baseUrl: url, timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } };
+    const anonymous = new DeviceHttpClient(common);
     try {
       const signal = options.signal;
       let response;
       try {
-        response = await anonymous.request({ method: 'POST', path: BASIC_DEVICE_INFO, headers: { 'Content-Type': 'application/json' }, body: describeBody('getAllUnrestrictedProperties'), signal });
+        response = await anonymous.request(basicDeviceInfoRequest('getAllUnrestrictedProperties', signal));
         if (response.status === 200 && vapixJsonError(safeJson(response.text())) !== undefined) {
           // Basic device info 1.0 has no unrestricted method; its full one is often open too.
-          response = await anonymous.request({ method: 'POST', path: BASIC_DEVICE_INFO, headers: { 'Content-Type': 'application/json' }, body: describeBody('getAllProperties'), signal });
+          response = await anonymous.request(basicDeviceInfoRequest('getAllProperties', signal));
         }
         if (response.status === 404) response = await anonymous.request({ path: `${PARAM_CGI}?action=list&group=root.Brand`, signal });
       } catch (err) {
@@ -167,7 +170,7 @@ export class AxisDriver extends BaseDriver {
       if (endpoint.username === undefined) {
         return { driver: MANIFEST.id, score: SCORE_REALM, cameraType: CAMERA_TYPE, details: { realm, ...(mac === undefined ? {} : { mac }) } };
       }
-      const http = new DeviceHttpClient({ baseUrl: url, username: endpoint.username, password: endpoint.password ?? '', timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } });
+      const http = new DeviceHttpClient({ ...common, username: endpoint.username, password: endpoint.password ?? '' });
       try {
         const list = parseParamList(await http.text({ path: `${PARAM_CGI}?action=list&group=root.Brand`, signal }), { endpoint: http.endpoint });
         const props = parseParamDeviceInfo(list, { endpoint: http.endpoint });
@@ -214,10 +217,13 @@ export class AxisDriver extends BaseDriver {
     const scheme = options.scheme ?? 'http';
     const url = deviceUrl({ scheme, host: config.host, port: config.port });
     const timeoutMs = this.#options.timeoutMs;
-    const http = new DeviceHttpClient({
-      baseUrl: url,
+    const credentials = {
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
+    };
+    const http = new DeviceHttpClient({
+      baseUrl: url,
+      ...credentials,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       logger: this.logger,
       tls: { rejectUnauthorized: options.verifyTls ?? false },
@@ -229,14 +235,11 @@ export class AxisDriver extends BaseDriver {
       const camera = options.camera ?? 1;
       const rtspPort = options.rtspPort ?? paramNumber(paramValue(params, 'Network.RTSP.Port')) ?? 554;
       const mac = paramValue(params, 'Network.eth0.MACAddress');
-      const credentials = {
-        ...(config.username === undefined ? {} : { username: config.username }),
-        ...(config.password === undefined ? {} : { password: config.password }),
-      };
       let legacy = false;
-      const getDeviceInfo = async (): Promise<DeviceInfo> => {
+      /** From basicdeviceinfo, else (older firmware) from param.cgi; `listed` when those groups are already at hand. */
+      const readDeviceInfo = async (listed?: ParamList): Promise<DeviceInfo> => {
         if (!legacy) {
-          const response = await http.request({ method: 'POST', path: BASIC_DEVICE_INFO, headers: { 'Content-Type': 'application/json' }, body: describeBody('getAllProperties') });
+          const response = await http.request(basicDeviceInfoRequest('getAllProperties'));
           if (response.status !== 404) {
             if (response.status < 200 || response.status > 299) {
               throw new ArgusError('ARGUS_ERR_DRIVER_REQUEST_FAILED', { endpoint: http.endpoint, method: 'POST', path: BASIC_DEVICE_INFO, status: response.status });
@@ -247,11 +250,12 @@ export class AxisDriver extends BaseDriver {
           }
           legacy = true;
         }
-        const list = parseParamList(await http.text({ path: `${PARAM_CGI}?action=list&group=root.Brand,root.Properties.Firmware,root.Properties.System` }), { endpoint: http.endpoint });
+        const list = listed ?? parseParamList(await http.text({ path: `${PARAM_CGI}?action=list&group=root.Brand,root.Properties.Firmware,root.Properties.System` }), { endpoint: http.endpoint });
         return toDeviceInfo(parseParamDeviceInfo(list, { endpoint: http.endpoint }), mac);
       };
-      // The identity must parse at connect: a device that is not VAPIX fails here, not later.
-      await getDeviceInfo();
+      // The identity must parse at connect: a device that is not VAPIX fails here, not later. The connect listing
+      // already holds root.Brand and root.Properties, so legacy firmware is not asked for them again.
+      await readDeviceInfo(params);
 
       const queries = this.#streamQueries(params, options, camera);
       const urls = new Map(Object.entries(queries).map(([id, query]) => [id, mediaUrl(config.host, rtspPort, query)]));
@@ -282,7 +286,7 @@ export class AxisDriver extends BaseDriver {
       const session = ptz;
       return createDeviceSession(
         {
-          deviceInfo: { getDeviceInfo },
+          deviceInfo: { getDeviceInfo: () => readDeviceInfo() },
           streams: {
             getStreamProfiles: async () => {
               const profiles: StreamProfile[] = [];

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { ArgusError, hasErrorCode, silentLogger, systemClock, type Clock, type DeviceEvent, type Logger } from '@argus/core';
+import { ArgusError, errorMessage, hasErrorCode, reconnectWithBackoff, silentLogger, systemClock, type Clock, type DeviceEvent, type Logger } from '@argus/core';
 import { parseRtp, RtspClient, type SdpTrack } from '@argus/core/media';
 import { toDeviceEvent, type AxisTopicRule } from './axis-device-event.js';
 import { EventStateFilter } from './event-state-filter.js';
@@ -51,36 +51,13 @@ export function findMetadataTrack(tracks: readonly SdpTrack[]): SdpTrack | undef
 export function metadataEvents$(options: MetadataEventsOptions): Observable<DeviceEvent> {
   const logger = (options.logger ?? silentLogger()).child({ component: 'axis-events' });
   const clock = options.clock ?? systemClock;
-  const minBackoff = options.minBackoffMs ?? 250;
-  const maxBackoff = options.maxBackoffMs ?? 10_000;
+  const endpoint = new URL(options.url).host;
+  const initialDelayMs = options.minBackoffMs ?? 250;
   return new Observable<DeviceEvent>((subscriber) => {
     const filter = new EventStateFilter();
-    let client: RtspClient | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let closed = false;
-    let backoff = minBackoff;
 
-    const retry = (reason: unknown): void => {
-      if (closed) return;
-      const old = client;
-      client = undefined;
-      void old?.close().catch(() => undefined);
-      if (hasErrorCode(reason, 'ARGUS_ERR_DRIVER_AUTH')) {
-        closed = true;
-        subscriber.error(reason);
-        return;
-      }
-      logger.debug({ code: hasErrorCode(reason) ? reason.code : undefined, reason: String((reason as Error)?.message ?? reason), retryInMs: backoff }, 'metadata stream down, reconnecting');
-      timer = setTimeout(() => {
-        timer = undefined;
-        void open();
-      }, backoff);
-      backoff = Math.min(maxBackoff, backoff * 2);
-    };
-
-    const open = async (): Promise<void> => {
-      if (closed) return;
-      const endpoint = new URL(options.url).host;
+    /** One RTSP session: `[]` once it plays (which resets the backoff), then the events of each document. */
+    const session$ = new Observable<readonly DeviceEvent[]>((attempt) => {
       const assembler = new MetadataAssembler({ endpoint });
       let trackIndex = -1;
       const session = new RtspClient({
@@ -91,44 +68,51 @@ export function metadataEvents$(options: MetadataEventsOptions): Observable<Devi
         logger,
         onPacket: (packet) => {
           if (packet.kind !== 'rtp' || packet.trackIndex !== trackIndex) return;
+          const events: DeviceEvent[] = [];
           try {
             for (const xml of assembler.process(parseRtp(packet.data))) {
               for (const message of parseMetadataStream(xml, { endpoint })) {
                 const event = toDeviceEvent(message, clock.now(), options.rules);
-                if (event !== undefined) for (const out of filter.process(event)) subscriber.next(out);
+                if (event !== undefined) events.push(...filter.process(event));
               }
             }
           } catch (err) {
             // Called from the socket's data handler: nothing may escape, one bad document must not end the stream.
-            logger.warn({ code: hasErrorCode(err) ? err.code : undefined, reason: (err as Error).message }, 'skipping a malformed metadata document');
+            logger.warn({ code: hasErrorCode(err) ? err.code : undefined, reason: errorMessage(err) }, 'skipping a malformed metadata document');
           }
+          if (events.length > 0) attempt.next(events);
         },
       });
-      client = session;
-      try {
+      void (async () => {
         const description = await session.describe();
         const track = findMetadataTrack(description.tracks);
         if (track === undefined) {
           throw new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint, reason: 'the event stream has no vnd.onvif.metadata track' });
         }
         trackIndex = (await session.setup(track, 'tcp')).trackIndex;
-        session.packets$.subscribe({ error: (err: unknown) => retry(err), complete: () => (client === session ? retry(new Error('metadata stream ended')) : undefined) });
+        session.packets$.subscribe({ error: (err: unknown) => attempt.error(err), complete: () => attempt.complete() });
         await session.play();
-        backoff = minBackoff;
+        attempt.next([]);
         logger.debug({ url: options.url }, 'metadata stream playing');
-      } catch (err) {
-        if (client === session) retry(err);
-        else void session.close().catch(() => undefined);
-      }
-    };
+      })().catch((err: unknown) => attempt.error(err));
+      return () => void session.close().catch(() => undefined);
+    });
 
-    void open();
-    return () => {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      const last = client;
-      client = undefined;
-      void last?.close().catch(() => undefined);
-    };
+    return session$
+      .pipe(
+        reconnectWithBackoff({
+          initialDelayMs,
+          maxDelayMs: Math.max(initialDelayMs, options.maxBackoffMs ?? 10_000),
+          jitter: 0,
+          // A rejected login ends the stream; anything else (the device went away, a broken session) is retried.
+          shouldRetry: (err) => !hasErrorCode(err, 'ARGUS_ERR_DRIVER_AUTH'),
+          onRetry: (_attempt, retryInMs, err) =>
+            logger.debug(
+              { code: hasErrorCode(err) ? err.code : undefined, reason: err === undefined ? 'metadata stream ended' : errorMessage(err), retryInMs },
+              'metadata stream down, reconnecting',
+            ),
+        }),
+      )
+      .subscribe({ next: (events) => events.forEach((event) => subscriber.next(event)), error: (err: unknown) => subscriber.error(err) });
   });
 }

@@ -14,11 +14,9 @@ function pathOnly(path: string): string {
 export class DahuaApi {
   /** The HTTP client (Digest auth, typed network errors). */
   readonly http: DeviceHttpClient;
-  readonly #timeoutMs: number | undefined;
 
-  constructor(http: DeviceHttpClient, timeoutMs?: number) {
+  constructor(http: DeviceHttpClient) {
     this.http = http;
-    this.#timeoutMs = timeoutMs;
   }
 
   /** Where the device is, for errors. */
@@ -31,7 +29,7 @@ export class DahuaApi {
    * `ARGUS_ERR_DRIVER_REQUEST_FAILED` with the reason line.
    */
   async text(path: string, signal?: AbortSignal): Promise<string> {
-    const text = await this.http.text({ path, ...(signal === undefined ? {} : { signal }), ...this.#timeout() });
+    const text = await this.http.text({ path, ...(signal === undefined ? {} : { signal }) });
     if (isDahuaErrorReply(text)) throw this.#failed(path, 200, dahuaErrorReason(text));
     return text;
   }
@@ -52,16 +50,12 @@ export class DahuaApi {
 
   /** GETs binary content (snapshots); non-2xx becomes `ARGUS_ERR_DRIVER_REQUEST_FAILED`. */
   bytes(path: string, signal?: AbortSignal): Promise<DeviceResponse> {
-    return this.http.bytes({ path, ...(signal === undefined ? {} : { signal }), ...this.#timeout() });
+    return this.http.bytes({ path, ...(signal === undefined ? {} : { signal }) });
   }
 
   /** Closes the HTTP client. */
   close(): Promise<void> {
     return this.http.close();
-  }
-
-  #timeout(): { timeoutMs?: number } {
-    return this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs };
   }
 
   #failed(path: string, status: number, reason: string): ArgusError {

@@ -1,19 +1,16 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { firstValueFrom, filter, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode, isVideoKeyframe, silentLogger, systemClock, type DeviceEvent, type DeviceSession, type Driver, type ProbeEndpoint } from '@argus/core';
 import { recordingLogger } from '@argus/core/testing';
 import { DeviceHttpClient } from '@argus/driver-kit';
-import { CameraFarm } from '@argus/driver-simulated';
+import type { CameraFarm } from '@argus/driver-simulated';
 import { DahuaApi } from './dahua-api.js';
 import { dahua, type DahuaDriverOptions } from './dahua-driver.js';
 import { DahuaEmulator, type DahuaEmulatorOptions } from './emulator/dahua-emulator.js';
+import { MAIN_CAMERA, startTestFarm, SUB_CAMERA } from './test-farm.test-helper.js';
 
-const MAIN = 'dahua-drv-main';
-const SUB = 'dahua-drv-sub';
 
 let farm: CameraFarm;
 const emulators: DahuaEmulator[] = [];
@@ -24,14 +21,7 @@ const subscriptions: Subscription[] = [];
 const rawSockets: Socket[] = [];
 
 beforeAll(async () => {
-  farm = new CameraFarm({
-    cameras: [
-      { id: MAIN, codec: 'h264', width: 320, height: 240, fps: 10, gopSeconds: 1, loopSeconds: 2, bitrateKbps: 300 },
-      { id: SUB, codec: 'h264', width: 160, height: 120, fps: 10, gopSeconds: 1, loopSeconds: 2, bitrateKbps: 150 },
-    ],
-    cacheDir: join(tmpdir(), 'argus-test-loops'),
-  });
-  await farm.start();
+  farm = await startTestFarm();
 }, 180_000);
 
 afterAll(async () => {
@@ -51,7 +41,7 @@ function driver(options: DahuaDriverOptions = {}): Driver {
 }
 
 async function emulator(options: Partial<DahuaEmulatorOptions> = {}): Promise<DahuaEmulator> {
-  const device = new DahuaEmulator({ farm, cameraId: MAIN, subCameraId: SUB, ...options });
+  const device = new DahuaEmulator({ farm, cameraId: MAIN_CAMERA, subCameraId: SUB_CAMERA, ...options });
   emulators.push(device);
   await device.start();
   return device;

@@ -23,7 +23,7 @@ import { rtspSource } from '@argus/core/media';
 import { DeviceHttpClient, parseAuthChallenges } from '@argus/driver-kit';
 import { DahuaApi, isRequestRefused } from './dahua-api.js';
 import { dahuaEvents$ } from './dahua-events.js';
-import { dahuaCameraType, isGenericDeviceType } from './dahua-models.js';
+import { dahuaCameraType, dahuaModel } from './dahua-models.js';
 import { DahuaPtz } from './dahua-ptz.js';
 import { parseEncodeConfig, parseRtspPort } from './parse-encode-config.js';
 import { parsePtzCaps } from './parse-ptz-status.js';
@@ -129,7 +129,8 @@ export class DahuaDriver extends BaseDriver {
     if (scheme !== 'http' && scheme !== 'https') return null;
     const baseUrl = deviceUrl({ scheme, host: endpoint.host, port: endpoint.port });
     const timeoutMs = Math.min(options.timeoutMs, this.#options.timeoutMs ?? options.timeoutMs);
-    const anonymous = new DeviceHttpClient({ baseUrl, timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } });
+    const common = { baseUrl, timeoutMs, logger: this.logger, tls: { rejectUnauthorized: false } };
+    const anonymous = new DeviceHttpClient(common);
     let first;
     try {
       first = await anonymous.request({ path: SYSTEM_INFO, signal: options.signal });
@@ -147,14 +148,7 @@ export class DahuaDriver extends BaseDriver {
     if (endpoint.username === undefined || endpoint.username === '') {
       return { driver: MANIFEST.id, score: SCORE_REALM_HINT, details: { realm } };
     }
-    const http = new DeviceHttpClient({
-      baseUrl,
-      username: endpoint.username,
-      password: endpoint.password ?? '',
-      timeoutMs,
-      logger: this.logger,
-      tls: { rejectUnauthorized: false },
-    });
+    const http = new DeviceHttpClient({ ...common, username: endpoint.username, password: endpoint.password ?? '' });
     try {
       // A 401 after authenticating throws ARGUS_ERR_DRIVER_AUTH: a recognised device with the wrong password.
       const reply = await http.request({ path: SYSTEM_INFO, signal: options.signal });
@@ -173,12 +167,11 @@ export class DahuaDriver extends BaseDriver {
       if (hasErrorCode(err, 'ARGUS_ERR_DRIVER_PROTOCOL')) return null;
       throw err;
     }
-    const model = isGenericDeviceType(info.deviceType) ? (info.updateSerial ?? info.deviceType) : info.deviceType;
     return {
       driver: MANIFEST.id,
       score: SCORE_IDENTIFIED,
       cameraType: dahuaCameraType(info.deviceType),
-      model,
+      model: dahuaModel(info),
       details: { ...details, serial: info.serialNumber, deviceType: info.deviceType },
     };
   }
@@ -190,23 +183,22 @@ export class DahuaDriver extends BaseDriver {
     const scheme = options.https === true ? 'https' : 'http';
     const baseUrl = deviceUrl({ scheme, host: config.host, port: config.port });
     const timeoutMs = this.#options.timeoutMs;
-    const http = new DeviceHttpClient({
-      baseUrl,
+    const credentials = {
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
+    };
+    const http = new DeviceHttpClient({
+      baseUrl,
+      ...credentials,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       logger: this.logger,
       tls: { rejectUnauthorized: options.tlsVerify ?? false },
     });
-    const api = new DahuaApi(http, timeoutMs);
+    const api = new DahuaApi(http);
     try {
       // Reading the identity proves the device answers and the credentials work before the session is handed out.
       parseSystemInfo(await api.text(SYSTEM_INFO), { endpoint: api.endpoint });
       const ptz = await this.#ptz(api, options, ptzChannel);
-      const credentials = {
-        ...(config.username === undefined ? {} : { username: config.username }),
-        ...(config.password === undefined ? {} : { password: config.password }),
-      };
       let rtspPort: Promise<number> | undefined;
       const resolveRtspPort = (): Promise<number> => {
         rtspPort ??= this.#rtspPort(api, options).catch((err: unknown) => {
@@ -323,10 +315,9 @@ export class DahuaDriver extends BaseDriver {
     const firmware = parseSoftwareVersion(await api.text('/cgi-bin/magicBox.cgi?action=getSoftwareVersion'), { endpoint });
     const manufacturer = await this.#optional(() => api.text('/cgi-bin/magicBox.cgi?action=getVendor').then((t) => parseVendor(t, { endpoint })));
     const mac = await this.#optional(() => api.text('/cgi-bin/configManager.cgi?action=getConfig&name=Network').then((t) => parseNetworkMac(t, { endpoint })));
-    const model = isGenericDeviceType(info.deviceType) ? (info.updateSerial ?? info.deviceType) : info.deviceType;
     return {
       manufacturer: manufacturer ?? 'Dahua',
-      model,
+      model: dahuaModel(info),
       firmware: firmware.version,
       serial: info.serialNumber,
       ...(info.hardwareVersion === undefined ? {} : { hardwareId: info.hardwareVersion }),

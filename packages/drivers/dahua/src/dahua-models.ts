@@ -1,3 +1,5 @@
+import type { DahuaSystemInfo } from './parse-system-info.js';
+
 /**
  * Dahua model quirks as data: which city camera type a `deviceType` (or vendor) belongs to, and which model names
  * are placeholders rather than models. Rules are tried in order; the first match wins.
@@ -45,4 +47,12 @@ export function dahuaCameraType(deviceType: string, vendor?: string): 5 | 7 | 8 
 /** True when a `deviceType` is a placeholder such as `IP Camera` instead of a model number. */
 export function isGenericDeviceType(deviceType: string): boolean {
   return GENERIC_DEVICE_TYPES.has(deviceType.trim().toLowerCase());
+}
+
+/**
+ * The model of a device: its `deviceType`, unless that is a placeholder (`IP Camera`), then the firmware family
+ * `updateSerial` when the device reports one.
+ */
+export function dahuaModel(info: Pick<DahuaSystemInfo, 'deviceType' | 'updateSerial'>): string {
+  return isGenericDeviceType(info.deviceType) ? (info.updateSerial ?? info.deviceType) : info.deviceType;
 }

@@ -1,4 +1,5 @@
 import { ArgusError, type DeviceEvent, type DeviceEventKind } from '@argus/core';
+import { asText } from './parse-key-value.js';
 
 /** One event of an `eventManager.cgi?action=attach` part: `Code=VideoMotion;action=Start;index=0[;data={json}]`. */
 export interface DahuaEvent {
@@ -24,14 +25,13 @@ function protocolError(options: EventPartParseOptions, reason: string): ArgusErr
   return new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint: options.endpoint ?? 'dahua', reason });
 }
 
-function asText(body: string | Uint8Array): string {
-  return typeof body === 'string' ? body : new TextDecoder('utf-8').decode(body);
+function isHeartbeatText(trimmed: string): boolean {
+  return trimmed === '' || trimmed === 'Heartbeat';
 }
 
 /** True for the keep-alive parts of an event stream (body `Heartbeat`, or empty). */
 export function isHeartbeat(body: string | Uint8Array): boolean {
-  const text = asText(body).trim();
-  return text === '' || text === 'Heartbeat';
+  return isHeartbeatText(asText(body).trim());
 }
 
 function parseOne(chunk: string, options: EventPartParseOptions): DahuaEvent {
@@ -84,8 +84,8 @@ function parseOne(chunk: string, options: EventPartParseOptions): DahuaEvent {
  * ```
  */
 export function parseEventPart(body: string | Uint8Array, options: EventPartParseOptions = {}): DahuaEvent[] {
-  if (isHeartbeat(body)) return [];
   const text = asText(body).trim();
+  if (isHeartbeatText(text)) return [];
   if (!text.startsWith('Code=')) throw protocolError(options, `event part does not start with Code=: ${JSON.stringify(text.slice(0, 80))}`);
   return text.split(/\r?\n(?=Code=)/).map((chunk) => parseOne(chunk.trim(), options));
 }

@@ -24,8 +24,11 @@ function protocolError(endpoint: string | undefined, reason: string): ArgusError
   return new ArgusError('ARGUS_ERR_DRIVER_PROTOCOL', { endpoint: endpoint ?? 'dahua', reason });
 }
 
-function asText(body: string | Uint8Array): string {
-  return typeof body === 'string' ? body : new TextDecoder('utf-8').decode(body);
+const UTF8 = new TextDecoder('utf-8');
+
+/** A reply body as text (Dahua replies are UTF-8). */
+export function asText(body: string | Uint8Array): string {
+  return typeof body === 'string' ? body : UTF8.decode(body);
 }
 
 /**

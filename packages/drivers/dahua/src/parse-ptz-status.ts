@@ -1,5 +1,5 @@
 import type { PtzPreset } from '@argus/core';
-import { dahuaList, dahuaNumber, dahuaString, dahuaTable, parseKeyValueTable, type KeyValueParseOptions } from './parse-key-value.js';
+import { asText, dahuaList, dahuaNumber, dahuaString, dahuaTable, parseKeyValueTable, type KeyValueParseOptions } from './parse-key-value.js';
 
 /** What `ptz.cgi?action=getStatus` reports. */
 export interface DahuaPtzStatus {
@@ -48,7 +48,7 @@ export function parsePtzStatus(body: string | Uint8Array, options: KeyValueParse
  * @throws ArgusError `ARGUS_ERR_DRIVER_PROTOCOL` for a reply that is not key=value.
  */
 export function parsePresets(body: string | Uint8Array, options: KeyValueParseOptions = {}): PtzPreset[] {
-  const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+  const text = asText(body);
   if (text.trim() === '') return [];
   const presets: PtzPreset[] = [];
   for (const entry of dahuaList(parseKeyValueTable(text, options), 'presets')) {

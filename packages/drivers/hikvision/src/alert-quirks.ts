@@ -1,4 +1,5 @@
 import type { DeviceEventKind } from '@argus/core';
+import { rowMatches } from './device-families.js';
 
 /**
  * How an ISAPI event type behaves on the alertStream:
@@ -80,12 +81,6 @@ export interface AlertQuirkKey {
 
 /** The first row of `extra` then {@link ALERT_STREAM_QUIRKS} that matches `device`. */
 export function alertStreamQuirk(device: AlertQuirkKey, extra: readonly AlertStreamQuirk[] = []): AlertStreamQuirk {
-  const matches = (pattern: RegExp | undefined, value: string | undefined): boolean =>
-    pattern === undefined || (value !== undefined && pattern.test(value));
   const rows = [...extra, ...ALERT_STREAM_QUIRKS];
-  return (
-    rows.find(
-      (row) => matches(row.match.model, device.model) && matches(row.match.firmware, device.firmware) && matches(row.match.deviceType, device.deviceType),
-    ) ?? ALERT_STREAM_QUIRKS[ALERT_STREAM_QUIRKS.length - 1]!
-  );
+  return rows.find((row) => rowMatches(row.match, device)) ?? ALERT_STREAM_QUIRKS[ALERT_STREAM_QUIRKS.length - 1]!;
 }

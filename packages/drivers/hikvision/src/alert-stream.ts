@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { hasErrorCode, type Clock, type DeviceEvent, type Logger } from '@argus/core';
+import { errorMessage, hasErrorCode, reconnectWithBackoff, type Clock, type DeviceEvent, type Logger } from '@argus/core';
 import { multipartBoundary, multipartParts, type DeviceStreamResponse, type MultipartPart } from '@argus/driver-kit';
 import type { AlertTracker } from './alert-tracker.js';
 import { bodyText } from './isapi-document.js';
@@ -46,104 +46,96 @@ const XML_START = /^\s*(?:<\?xml[^>]*>\s*)?<EventNotificationAlert\b/;
  * ```
  */
 export function alertStream$(options: AlertStreamOptions): Observable<DeviceEvent> {
-  const backoffMs = options.backoffMs ?? 1000;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
-  const logger = options.logger;
-  const endpoint = options.client.endpoint;
+  const maxPartBytes = options.maxPartBytes ?? 2 * 1024 * 1024;
+  const { client, clock, logger } = options;
+  const endpoint = client.endpoint;
 
   return new Observable<DeviceEvent>((subscriber) => {
     const tracker = options.tracker();
-    let closed = false;
-    let current: DeviceStreamResponse | undefined;
     let expiryTimer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    let retryTimer: NodeJS.Timeout | undefined;
-    const abort = new AbortController();
 
     const emit = (events: readonly DeviceEvent[]): void => {
-      for (const event of events) {
-        if (closed) return;
-        if (options.filter === undefined || options.filter(event)) subscriber.next(event);
-      }
+      for (const event of events) if (options.filter === undefined || options.filter(event)) subscriber.next(event);
     };
     const armExpiry = (): void => {
       clearTimeout(expiryTimer);
       expiryTimer = undefined;
       const due = tracker.nextDeadline();
-      if (due === undefined || closed) return;
+      if (due === undefined || subscriber.closed) return;
       expiryTimer = setTimeout(
         () => {
-          emit(tracker.expire(options.clock.now()));
+          emit(tracker.expire(clock.now()));
           armExpiry();
         },
-        Math.max(0, due - options.clock.now()),
+        Math.max(0, due - clock.now()),
       );
     };
-    const onPart = (part: MultipartPart): void => {
-      if (part.body.byteLength === 0) return;
+    const eventsOf = (part: MultipartPart): readonly DeviceEvent[] => {
+      if (part.body.byteLength === 0) return [];
       const type = (part.headers['content-type'] ?? '').toLowerCase();
       const text = type.startsWith('image/') ? '' : bodyText(part.body);
-      if (!XML_START.test(text)) return;
+      if (!XML_START.test(text)) return [];
       try {
-        emit(tracker.process({ alert: parseEventAlert(text, endpoint), receivedAt: options.clock.now() }));
+        return tracker.process({ alert: parseEventAlert(text, endpoint), receivedAt: clock.now() });
       } catch (err) {
         if (!hasErrorCode(err, 'ARGUS_ERR_DRIVER_PROTOCOL')) throw err;
         logger.warn({ code: err.code, reason: err.details?.['reason'] }, 'skipped a malformed alertStream part');
+        return [];
+      } finally {
+        armExpiry();
       }
-      armExpiry();
     };
-    const sleep = (ms: number): Promise<void> =>
-      new Promise((resolve) => {
-        wake = resolve;
-        retryTimer = setTimeout(resolve, ms);
-      });
 
-    const run = async (): Promise<void> => {
-      let delay = backoffMs;
-      while (!closed) {
-        try {
-          const res = await options.client.stream(ALERT_STREAM_PATH, { signal: abort.signal, ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}) });
-          if (closed) {
-            res.close();
-            return;
-          }
-          current = res;
-          delay = backoffMs;
-          logger.debug({ endpoint }, 'alertStream open');
-          const boundary = multipartBoundary(res.headers['content-type']) ?? 'boundary';
-          for await (const part of multipartParts(res.body, boundary, { endpoint, maxPartBytes: options.maxPartBytes ?? 2 * 1024 * 1024 })) {
-            onPart(part);
-            if (closed) break;
-          }
-          if (!closed) logger.info({ endpoint }, 'alertStream ended; reconnecting');
-        } catch (err) {
-          if (closed) return;
-          if (hasErrorCode(err, 'ARGUS_ERR_DRIVER_AUTH')) {
-            subscriber.error(err);
-            return;
-          }
-          logger.warn({ endpoint, code: hasErrorCode(err) ? err.code : undefined, reason: (err as Error).message, retryInMs: delay }, 'alertStream failed; reconnecting');
-        } finally {
-          current?.close();
-          current = undefined;
+    /** One connection: `[]` once it is open (which resets the backoff), then the events of each part. */
+    const connection$ = new Observable<readonly DeviceEvent[]>((attempt) => {
+      const abort = new AbortController();
+      let response: DeviceStreamResponse | undefined;
+      void (async () => {
+        response = await client.stream(ALERT_STREAM_PATH, { signal: abort.signal, ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}) });
+        if (abort.signal.aborted) {
+          response.close();
+          return;
         }
-        if (closed) return;
-        await sleep(delay);
-        delay = Math.min(delay * 2, maxBackoffMs);
-      }
-    };
-    run().catch((err: unknown) => {
-      if (!closed) subscriber.error(err);
+        logger.debug({ endpoint }, 'alertStream open');
+        attempt.next([]);
+        const boundary = multipartBoundary(response.headers['content-type']) ?? 'boundary';
+        for await (const part of multipartParts(response.body, boundary, { endpoint, maxPartBytes })) {
+          if (abort.signal.aborted) return;
+          attempt.next(eventsOf(part));
+        }
+      })().then(
+        () => attempt.complete(),
+        (err: unknown) => {
+          if (!abort.signal.aborted) attempt.error(err);
+        },
+      );
+      return () => {
+        abort.abort();
+        response?.close();
+      };
     });
 
+    const initialDelayMs = options.backoffMs ?? 1000;
+    const subscription = connection$
+      .pipe(
+        reconnectWithBackoff({
+          initialDelayMs,
+          maxDelayMs: Math.max(initialDelayMs, options.maxBackoffMs ?? 30_000),
+          jitter: 0,
+          // Wrong credentials end the stream; anything else (a drop, a silent or garbled stream) is retried.
+          shouldRetry: (err) => !hasErrorCode(err, 'ARGUS_ERR_DRIVER_AUTH'),
+          onRetry: (_attempt, retryInMs, err) => {
+            if (err === undefined) logger.info({ endpoint }, 'alertStream ended; reconnecting');
+            else logger.warn({ endpoint, code: hasErrorCode(err) ? err.code : undefined, reason: errorMessage(err), retryInMs }, 'alertStream failed; reconnecting');
+          },
+        }),
+      )
+      .subscribe({ next: emit, error: (err: unknown) => subscriber.error(err) });
+
     return () => {
-      closed = true;
-      abort.abort();
-      current?.close();
+      subscription.unsubscribe();
       clearTimeout(expiryTimer);
-      clearTimeout(retryTimer);
-      wake?.();
     };
   });
 }

@@ -59,16 +59,18 @@ export interface DeviceFamilyKey {
   readonly deviceType?: string;
 }
 
+/** True when each pattern of a table row's `match` matches the field of the same name (a missing field does not). */
+export function rowMatches<K extends string>(match: Readonly<Partial<Record<K, RegExp>>>, device: Readonly<Partial<Record<K, string>>>): boolean {
+  return (Object.keys(match) as K[]).every((field) => {
+    const pattern = match[field];
+    const value = device[field];
+    return pattern === undefined || (value !== undefined && pattern.test(value));
+  });
+}
+
 /** The first row of `families` whose patterns all match `device`. */
 export function deviceFamily(device: DeviceFamilyKey, families: readonly IsapiDeviceFamily[] = ISAPI_DEVICE_FAMILIES): IsapiDeviceFamily {
-  const matches = (pattern: RegExp | undefined, value: string | undefined): boolean =>
-    pattern === undefined || (value !== undefined && pattern.test(value));
-  const found = families.find(
-    (row) =>
-      matches(row.match.manufacturer, device.manufacturer) &&
-      matches(row.match.model, device.model) &&
-      matches(row.match.deviceType, device.deviceType),
-  );
+  const found = families.find((row) => rowMatches(row.match, device));
   // The default table ends with a catch-all; a custom table without one still gets a camera.
   return found ?? ISAPI_DEVICE_FAMILIES[ISAPI_DEVICE_FAMILIES.length - 1]!;
 }

@@ -279,6 +279,18 @@ describe('hikvision driver: recorders, Ezviz, SHA-256 Digest', () => {
     await farm?.close();
   }, 60_000);
 
+  it('ends events$ with ARGUS_ERR_DRIVER_AUTH when the password stops working, without reconnecting', async () => {
+    const e = await emulator({});
+    const s = await connect(e);
+    e.setPassword('changed-on-the-device');
+    const ended = await rejectionOf(firstValueFrom(s.require('events').events$));
+    expect(hasErrorCode(ended, 'ARGUS_ERR_DRIVER_AUTH')).toBe(true);
+    const attempts = e.requests.filter((r) => r.path === '/ISAPI/Event/notification/alertStream').length;
+    expect(attempts).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(e.requests.filter((r) => r.path === '/ISAPI/Event/notification/alertStream').length).toBe(attempts);
+  });
+
   it('addresses recorder channel N as streams N01/N02 and keeps only its events', async () => {
     const nvr = await emulator({ deviceType: 'NVR', channels: 4 });
     const { host, port, username, password } = nvr.connection();

@@ -18,7 +18,7 @@ import {
   type Snapshot,
   type StreamProfile,
 } from '@argus/core';
-import { isJpeg, rtspSource } from '@argus/core/media';
+import { isJpeg, rtspSource, type RtspSourceObservable } from '@argus/core/media';
 import { DeviceHttpClient } from '@argus/driver-kit';
 import { alertStreamQuirk, type AlertStreamQuirk } from './alert-quirks.js';
 import { alertStream$ } from './alert-stream.js';
@@ -104,6 +104,27 @@ function isMissingStream(err: unknown): boolean {
   return hasErrorCode(err, 'ARGUS_ERR_RTSP_NOT_FOUND') || hasErrorCode(err, 'ARGUS_ERR_RTSP_STATUS');
 }
 
+type Credentials = { username?: string; password?: string };
+
+/** The camera's credentials for ISAPI and RTSP (absent ones left out). */
+function credentialsOf(config: ConnectConfig): Credentials {
+  return {
+    ...(config.username === undefined ? {} : { username: config.username }),
+    ...(config.password === undefined ? {} : { password: config.password }),
+  };
+}
+
+/** The profile a stream id names; this driver hands out `main` and `sub` only. */
+function profileOf(profileId: string): 'main' | 'sub' {
+  if (profileId !== 'main' && profileId !== 'sub') throw new TypeError(`Unknown stream profile "${profileId}" (expected main or sub)`);
+  return profileId;
+}
+
+/** Hikvision's RTSP path of a channel's stream: `/Streaming/Channels/<ch>01` (main) or `<ch>02` (sub). */
+function streamUrl(host: string, port: number, channel: number, profile: 'main' | 'sub'): string {
+  return deviceUrl({ scheme: 'rtsp', host, port, path: `/Streaming/Channels/${streamingChannelId(channel, profile)}` });
+}
+
 /**
  * The driver for Hikvision ISAPI devices: IP cameras and PTZ domes (type 1), NVR/DVR channels (type 3) and Ezviz
  * (type 4). Identity from `/ISAPI/System/deviceInfo`, streams from `/ISAPI/Streaming/channels` played over RTSP
@@ -164,13 +185,11 @@ export class HikvisionDriver extends BaseDriver {
     if (options.isapi === false) return this.#rtspOnlySession(config, options);
     const channel = options.channel ?? 1;
     const scheme = options.scheme ?? 'http';
-    const timeoutMs = this.#options.timeoutMs;
+    const credentials = credentialsOf(config);
     const http = new DeviceHttpClient({
       baseUrl: deviceUrl({ scheme, host: config.host, port: config.port }),
-      ...(config.username === undefined ? {} : { username: config.username }),
-      ...(config.password === undefined ? {} : { password: config.password }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      logger: this.logger,
+      ...credentials,
+      ...this.#requestOptions(),
       tls: { rejectUnauthorized: options.verifyTls ?? false },
     });
     const client = new IsapiClient(http);
@@ -182,25 +201,13 @@ export class HikvisionDriver extends BaseDriver {
       const channelName = family.recorder ? await this.#checkRecorderChannel(client, channel) : undefined;
       const ptzCaps = await this.#ptzCapabilities(client, channel);
       ptz = ptzCaps === undefined ? undefined : new IsapiPtz(client, channel, ptzCaps);
-      const credentials = {
-        ...(config.username === undefined ? {} : { username: config.username }),
-        ...(config.password === undefined ? {} : { password: config.password }),
-      };
-      const transport = options.transport ?? this.#options.transport ?? 'tcp';
       const streamIds = { main: streamingChannelId(channel, 'main'), sub: streamingChannelId(channel, 'sub') } as const;
-      const uri = (profile: 'main' | 'sub') => deviceUrl({ scheme: 'rtsp', host: config.host, port: rtspPort, path: `/Streaming/Channels/${streamIds[profile]}` });
-      const profileOf = (profileId: string): 'main' | 'sub' => {
-        if (profileId !== 'main' && profileId !== 'sub') throw new TypeError(`Unknown stream profile "${profileId}" (expected main or sub)`);
-        return profileId;
-      };
+      const uri = (profile: 'main' | 'sub') => streamUrl(config.host, rtspPort, channel, profile);
 
       const implementations: CapabilityImplementations = {
         deviceInfo: { getDeviceInfo: async () => toDeviceInfo(parseDeviceInfo(await client.get(DEVICE_INFO), http.endpoint), this.#options.deviceFamilies) },
         streams: { getStreamProfiles: () => this.#streamProfiles(client, streamIds, uri, channelName, credentials) },
-        liveMedia: {
-          openStream: (profileId) =>
-            rtspSource({ url: uri(profileOf(profileId)), ...credentials, transport, logger: this.logger, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
-        },
+        liveMedia: { openStream: (profileId) => this.#openStream(uri(profileOf(profileId)), credentials, options) },
         snapshot: { snapshot: (profileId) => this.#snapshot(client, streamIds[profileOf(profileId ?? 'main')]) },
         ...(ptz === undefined ? {} : { ptz }),
         ...(family.alertStream ? { events: { events$: alertStream$(this.#alertStreamOptions(client, info, family.recorder ? channel : undefined)) } } : {}),
@@ -308,7 +315,7 @@ export class HikvisionDriver extends BaseDriver {
     ids: { readonly main: string; readonly sub: string },
     uri: (profile: 'main' | 'sub') => string,
     channelName: string | undefined,
-    credentials: { username?: string; password?: string },
+    credentials: Credentials,
   ): Promise<StreamProfile[]> {
     let channels: IsapiStreamingChannel[] | undefined;
     try {
@@ -334,7 +341,7 @@ export class HikvisionDriver extends BaseDriver {
       } else if (channels === undefined) {
         // No ISAPI streaming list (an ISAPI subset): the stream's own SDP says what it is.
         try {
-          profiles.push(await describeProfile(profile, uri(profile), credentials, this.#rtspOptions()));
+          profiles.push(await describeProfile(profile, uri(profile), credentials, this.#requestOptions()));
         } catch (err) {
           if (profile === 'main' || !isMissingStream(err)) throw err;
         }
@@ -349,7 +356,7 @@ export class HikvisionDriver extends BaseDriver {
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!isJpeg(res.body)) {
       // Some firmware answers 200 with a <ResponseStatus> (deviceError, badXmlContent) instead of a picture.
-      const status = contentType.includes('xml') ? tryParseResponseStatus(Buffer.from(res.body).toString('utf8'), client.endpoint) : undefined;
+      const status = contentType.includes('xml') ? tryParseResponseStatus(res.text(), client.endpoint) : undefined;
       if (status !== undefined) {
         throw new ArgusError('ARGUS_ERR_DRIVER_REQUEST_FAILED', {
           endpoint: client.endpoint,
@@ -385,40 +392,36 @@ export class HikvisionDriver extends BaseDriver {
     };
   }
 
-  #rtspOptions(): { timeoutMs?: number; logger: DriverComponents['logger'] } {
+  /** The driver's per-request timeout and logger, for ISAPI and RTSP clients. */
+  #requestOptions(): { timeoutMs?: number; logger: DriverComponents['logger'] } {
     return { ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }), logger: this.logger };
+  }
+
+  /** Live media of one stream over RTSP, in the camera's transport (else the driver's, else TCP). */
+  #openStream(url: string, credentials: Credentials, options: HikvisionCameraOptions): RtspSourceObservable {
+    return rtspSource({ url, ...credentials, transport: options.transport ?? this.#options.transport ?? 'tcp', ...this.#requestOptions() });
   }
 
   /** Ezviz with LAN ISAPI off: RTSP at Hikvision's paths, profiles from the SDP; the DESCRIBE checks credentials. */
   async #rtspOnlySession(config: ConnectConfig, options: HikvisionCameraOptions): Promise<DeviceSession> {
     const port = options.rtspPort ?? config.port ?? DEFAULT_RTSP_PORT;
     const channel = options.channel ?? 1;
-    const credentials = {
-      ...(config.username === undefined ? {} : { username: config.username }),
-      ...(config.password === undefined ? {} : { password: config.password }),
-    };
-    const uri = (profile: 'main' | 'sub') => deviceUrl({ scheme: 'rtsp', host: config.host, port, path: `/Streaming/Channels/${streamingChannelId(channel, profile)}` });
-    const main = await describeProfile('main', uri('main'), credentials, this.#rtspOptions());
-    const transport = options.transport ?? this.#options.transport ?? 'tcp';
-    const timeoutMs = this.#options.timeoutMs;
+    const credentials = credentialsOf(config);
+    const uri = (profile: 'main' | 'sub') => streamUrl(config.host, port, channel, profile);
+    const main = await describeProfile('main', uri('main'), credentials, this.#requestOptions());
     return createDeviceSession({
       streams: {
         getStreamProfiles: async () => {
           const profiles = [main];
           try {
-            profiles.push(await describeProfile('sub', uri('sub'), credentials, this.#rtspOptions()));
+            profiles.push(await describeProfile('sub', uri('sub'), credentials, this.#requestOptions()));
           } catch (err) {
             if (!isMissingStream(err)) throw err;
           }
           return profiles;
         },
       },
-      liveMedia: {
-        openStream: (profileId) => {
-          if (profileId !== 'main' && profileId !== 'sub') throw new TypeError(`Unknown stream profile "${profileId}" (expected main or sub)`);
-          return rtspSource({ url: uri(profileId), ...credentials, transport, logger: this.logger, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-        },
-      },
+      liveMedia: { openStream: (profileId) => this.#openStream(uri(profileOf(profileId)), credentials, options) },
     });
   }
 }

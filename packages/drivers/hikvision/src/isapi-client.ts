@@ -1,6 +1,5 @@
 import { ArgusError, hasErrorCode } from '@argus/core';
 import type { DeviceHttpClient, DeviceResponse, DeviceStreamResponse } from '@argus/driver-kit';
-import { bodyText } from './isapi-document.js';
 import { tryParseResponseStatus } from './parse-response-status.js';
 
 /** `statusCode`s of a successful `<ResponseStatus>`: 1 OK, 7 reboot required (the change is stored). */
@@ -27,7 +26,7 @@ export class IsapiClient {
 
   /** `GET path` as text. */
   async get(path: string, signal?: AbortSignal): Promise<string> {
-    return bodyText((await this.#checked('GET', path, undefined, signal)).body);
+    return (await this.#checked('GET', path, undefined, signal)).text();
   }
 
   /** `GET path` as a whole response (pictures). */
@@ -71,7 +70,7 @@ export class IsapiClient {
       throw new ArgusError('ARGUS_ERR_DRIVER_AUTH', { endpoint: this.endpoint, method, path, reason: 'credentials required' });
     }
     if (res.status < 200 || res.status > 299 || (status !== undefined && !SUCCESS_CODES.has(status.statusCode))) {
-      const reason = tryParseResponseStatus(res.text(), this.endpoint);
+      const reason = status ?? tryParseResponseStatus(res.text(), this.endpoint);
       throw new ArgusError('ARGUS_ERR_DRIVER_REQUEST_FAILED', {
         endpoint: this.endpoint,
         method,

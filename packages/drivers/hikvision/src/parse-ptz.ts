@@ -1,6 +1,6 @@
 import type { PtzPreset, PtzVector } from '@argus/core';
-import { xmlArray, type XmlValue } from '@argus/driver-kit';
-import { boolAt, escapeXml, intAt, ISAPI_NAMESPACE, parseIsapiDocument, textAt } from './isapi-document.js';
+import { xmlArray, xmlEscape, type XmlValue } from '@argus/driver-kit';
+import { boolAt, intAt, ISAPI_NAMESPACE, parseIsapiDocument, textAt } from './isapi-document.js';
 
 /** An integer range of an ISAPI PTZ space. */
 export interface IsapiRange {
@@ -126,7 +126,7 @@ export function parsePtzData(text: string, endpoint = 'isapi'): IsapiPtzData {
 export function presetXml(id: string, name: string): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<PTZPreset version="2.0" xmlns="${ISAPI_NAMESPACE}"><enabled>true</enabled><id>${escapeXml(id)}</id>` +
-    `<presetName>${escapeXml(name)}</presetName></PTZPreset>`
+    `<PTZPreset version="2.0" xmlns="${ISAPI_NAMESPACE}"><enabled>true</enabled><id>${xmlEscape(id)}</id>` +
+    `<presetName>${xmlEscape(name)}</presetName></PTZPreset>`
   );
 }

@@ -28,10 +28,8 @@ export async function describeProfile(
 ): Promise<StreamProfile> {
   const client = new RtspClient({
     url,
-    ...(credentials.username === undefined ? {} : { username: credentials.username }),
-    ...(credentials.password === undefined ? {} : { password: credentials.password }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    logger: options.logger,
+    ...credentials,
+    ...options,
   });
   try {
     const description = await client.describe();

@@ -1,34 +1,24 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '@argus/core';
 import { RtspClient, videoTrackFromParameterSets } from '@argus/core/media';
 import { DeviceHttpClient, parseAuthChallenges } from '@argus/driver-kit';
-import { CameraFarm } from '@argus/driver-simulated';
+import type { CameraFarm } from '@argus/driver-simulated';
 import { fixturesOrSkip, readFixture, readFixtureBytes } from '../fixtures.test-helper.js';
 import { parseKeyValueLines } from '../parse-key-value.js';
 import { parseEventPart } from '../parse-event-part.js';
 import { parsePtzStatus } from '../parse-ptz-status.js';
 import { parseSystemInfo } from '../parse-system-info.js';
+import { MAIN_CAMERA, startTestFarm, SUB_CAMERA } from '../test-farm.test-helper.js';
 import { DahuaEmulator, type DahuaEmulatorOptions } from './dahua-emulator.js';
 
 const dir = fixturesOrSkip();
-const MAIN = 'dahua-emu-main';
-const SUB = 'dahua-emu-sub';
 
 let farm: CameraFarm;
 const started: DahuaEmulator[] = [];
 const clients: DeviceHttpClient[] = [];
 
 beforeAll(async () => {
-  farm = new CameraFarm({
-    cameras: [
-      { id: MAIN, codec: 'h264', width: 320, height: 240, fps: 10, gopSeconds: 1, loopSeconds: 2, bitrateKbps: 300 },
-      { id: SUB, codec: 'h264', width: 160, height: 120, fps: 10, gopSeconds: 1, loopSeconds: 2, bitrateKbps: 150 },
-    ],
-    cacheDir: join(tmpdir(), 'argus-test-loops'),
-  });
-  await farm.start();
+  farm = await startTestFarm();
 }, 180_000);
 
 afterAll(async () => {
@@ -38,7 +28,7 @@ afterAll(async () => {
 });
 
 async function emulator(options: Partial<DahuaEmulatorOptions> = {}): Promise<DahuaEmulator> {
-  const device = new DahuaEmulator({ farm, cameraId: MAIN, subCameraId: SUB, ...options });
+  const device = new DahuaEmulator({ farm, cameraId: MAIN_CAMERA, subCameraId: SUB_CAMERA, ...options });
   started.push(device);
   await device.start();
   return device;

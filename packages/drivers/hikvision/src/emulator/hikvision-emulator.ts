@@ -9,9 +9,8 @@ import {
   type StreamingReply,
 } from '@argus/driver-kit/emulator';
 import { hasErrorCode } from '@argus/core';
-import { bodyText } from '../isapi-document.js';
+import { bodyText, parseIsapiDocument, textAt } from '../isapi-document.js';
 import { fromIsapiSpeed, parsePtzData } from '../parse-ptz.js';
-import { parseIsapiDocument, textAt } from '../isapi-document.js';
 import {
   adminAccessesXml,
   ALERT_STREAM_BOUNDARY,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PtzVector } from '@argus/core';
-import { escapeXml, ISAPI_NAMESPACE } from '../isapi-document.js';
+import { xmlEscape } from '@argus/driver-kit';
+import { ISAPI_NAMESPACE } from '../isapi-document.js';
 
 /** Namespace of the alerts in the captured alertStream (older firmware writes the 1.0 schema on alerts). */
 export const ISAPI_NAMESPACE_V10 = 'http://www.hikvision.com/ver10/XMLSchema';
@@ -14,7 +15,7 @@ export const ALERT_PART_CONTENT_TYPE = 'application/xml; charset="UTF-8"';
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 function element(name: string, value: string | number | boolean | undefined): string {
-  return value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>\n`;
+  return value === undefined ? '' : `<${name}>${xmlEscape(String(value))}</${name}>\n`;
 }
 
 /** What `GET /ISAPI/System/deviceInfo` reports. */
@@ -272,7 +273,7 @@ export interface AlertFields {
  * including the last (the part's `Content-Length` counts it, and the next boundary follows directly).
  */
 export function alertXml(alert: AlertFields): string {
-  const line = (name: string, value: string | number | undefined) => (value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>\r\n`);
+  const line = (name: string, value: string | number | undefined) => (value === undefined ? '' : `<${name}>${xmlEscape(String(value))}</${name}>\r\n`);
   return (
     `<EventNotificationAlert version="1.0" xmlns="${alert.namespace ?? ISAPI_NAMESPACE_V10}">\r\n` +
     line('ipAddress', alert.ipAddress) +
